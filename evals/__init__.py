@@ -1,0 +1,1 @@
+"""Retrieval evaluation: question sets, BEIR loading, metrics, TREC run files and reports."""

@@ -1,0 +1,188 @@
+"""SQLite storage of documents and chunks (with their vectors) for one index version."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.models import Chunk, Document, Span
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    spans TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    section TEXT,
+    page INTEGER,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored: its row id (also its FAISS id) and its document's title and source."""
+
+    id: int
+    chunk: Chunk
+    title: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A document without its text, for listings."""
+
+    id: str
+    title: str
+    source: str
+    content_hash: str
+    chunks: int
+
+
+class Store:
+    """One SQLite file holding the documents and chunks of an index version."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        if readonly:
+            uri = f"file:{path}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self.db = sqlite3.connect(path, check_same_thread=False)
+            self.db.executescript(SCHEMA)
+        self.db.execute("PRAGMA foreign_keys = ON")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def copy_to(self, path: Path) -> Store:
+        """A consistent copy of this store at `path`, opened for writing."""
+        target = sqlite3.connect(path)
+        with target:
+            self.db.backup(target)
+        target.close()
+        return Store(path)
+
+    # --- documents -------------------------------------------------------------------------
+
+    def hashes_by_source(self) -> dict[str, tuple[str, str]]:
+        """source -> (doc id, content hash) of every stored document."""
+        rows = self.db.execute("SELECT source, id, content_hash FROM documents")
+        return {source: (doc_id, digest) for source, doc_id, digest in rows}
+
+    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Insert a document with its chunks and their vectors, replacing one with its id."""
+        spans = json.dumps([[s.start, s.end, s.section, s.page] for s in doc.spans])
+        self.delete_document(doc.id)
+        self.db.execute(
+            "INSERT INTO documents (id, title, source, text, content_hash, spans) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.title, doc.source, doc.text, doc.content_hash, spans),
+        )
+        self.db.executemany(
+            "INSERT INTO chunks (doc_id, start, end, text, section, page, vector) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (c.doc_id, c.start, c.end, c.text, c.section, c.page, v.tobytes())
+                for c, v in zip(chunks, vectors, strict=True)
+            ],
+        )
+
+    def delete_document(self, doc_id: str) -> bool:
+        """Remove a document and its chunks; True if it was there."""
+        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        cursor = self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        return cursor.rowcount > 0
+
+    def commit(self) -> None:
+        """Make the changes durable."""
+        self.db.commit()
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """The full document, or None."""
+        row = self.db.execute(
+            "SELECT id, title, source, text, content_hash, spans FROM documents WHERE id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        spans = [Span(*span) for span in json.loads(row[5])]
+        return Document(row[0], row[1], row[2], row[3], spans, row[4])
+
+    def list_documents(self) -> list[DocumentInfo]:
+        """All documents, by title."""
+        rows = self.db.execute(
+            "SELECT d.id, d.title, d.source, d.content_hash, COUNT(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.doc_id = d.id GROUP BY d.id ORDER BY d.title, d.source"
+        )
+        return [DocumentInfo(*row) for row in rows]
+
+    def count(self) -> tuple[int, int]:
+        """(documents, chunks)."""
+        docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        chunks = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return int(docs), int(chunks)
+
+    # --- chunks ----------------------------------------------------------------------------
+
+    def chunks(self, ids: Iterable[int]) -> dict[int, StoredChunk]:
+        """Chunks by id, with their document's title and source."""
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        found: dict[int, StoredChunk] = {}
+        for batch_start in range(0, len(wanted), 500):
+            batch = wanted[batch_start : batch_start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(
+                "SELECT c.id, c.doc_id, c.text, c.start, c.end, c.section, c.page, d.title, "
+                f"d.source FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+                batch,
+            )
+            for cid, doc_id, text, start, end, section, page, title, source in rows:
+                chunk = Chunk(doc_id, text, start, end, section=section, page=page)
+                found[cid] = StoredChunk(cid, chunk, title, source)
+        return found
+
+    def vectors(self, ids: list[int], dimension: int) -> np.ndarray:
+        """The stored vectors of the given chunk ids, in that order."""
+        out = np.zeros((len(ids), dimension), dtype=np.float32)
+        position = {cid: i for i, cid in enumerate(ids)}
+        for batch_start in range(0, len(ids), 500):
+            batch = ids[batch_start : batch_start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", batch)
+            for cid, blob in rows:
+                out[position[cid]] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def iter_chunks(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
+        """All chunks in id order as batches of (ids, texts, vectors)."""
+        last = -1
+        while True:
+            rows = self.db.execute(
+                "SELECT id, text, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            vectors = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+            yield ids, [r[1] for r in rows], vectors
+            last = int(ids[-1])

@@ -1,0 +1,220 @@
+"""Writing a new index version: incremental, beside the live one, switched atomically.
+
+Only new or changed documents are chunked and embedded; unchanged ones are carried over with
+their stored vectors. A crash at any moment leaves the previous version live and intact.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from askdocs.errors import IncompatibleIndexError, IndexError_
+from askdocs.settings import Settings
+from index.embedder import Embedder
+from index.layout import (
+    LEXICAL,
+    STORE,
+    VECTORS,
+    current_version,
+    fsync_tree,
+    new_version_dir,
+    remove_stale_versions,
+    switch_to,
+    write_lock,
+)
+from index.lexical import LexicalIndex
+from index.manifest import Manifest, checksums
+from index.store import Store
+from index.vectors import VectorIndex
+from ingest.chunk import chunk_document
+from ingest.documents import Skipped, discover, load_documents
+from ingest.models import Chunk, Document
+
+# Show a progress bar when embedding at least this many chunks on a terminal.
+PROGRESS_MIN_CHUNKS = 64
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    documents: int = 0
+    chunks: int = 0
+    version: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether a new version was written."""
+        return bool(self.added or self.updated or self.removed)
+
+
+def ingest_paths(
+    root: Path, paths: Iterable[Path], embedder: Embedder, settings: Settings, prune: bool = False
+) -> IngestReport:
+    """Ingest files and folders into the index at `root`.
+
+    With `prune`, stored documents whose file no longer exists are removed.
+    """
+    files, skipped = discover(paths)
+    loaded = list(load_documents(files))
+    docs = [d for d in loaded if isinstance(d, Document)]
+    skipped += [d for d in loaded if isinstance(d, Skipped)]
+    gone = (lambda source: not Path(source).exists()) if prune else None
+    return ingest_documents(root, docs, embedder, settings, remove_if=gone, skipped=skipped)
+
+
+def ingest_documents(
+    root: Path,
+    docs: list[Document],
+    embedder: Embedder,
+    settings: Settings,
+    remove_if: Callable[[str], bool] | None = None,
+    remove_ids: Iterable[str] = (),
+    skipped: list[Skipped] | None = None,
+) -> IngestReport:
+    """Add or replace `docs` (by source), remove documents by id or by `remove_if(source)`."""
+    report = IngestReport(skipped=list(skipped or []))
+    with write_lock(root):
+        live = current_version(root)
+        old_store = Store(live / STORE, readonly=True) if live else None
+        try:
+            if live is not None:
+                _check_compatible(Manifest.load(live), embedder, settings, root)
+            stored = old_store.hashes_by_source() if old_store else {}
+            wanted_ids = set(remove_ids)
+            to_write: list[Document] = []
+            seen_sources: set[str] = set()
+            for doc in docs:
+                if doc.source in seen_sources:
+                    continue
+                seen_sources.add(doc.source)
+                previous = stored.get(doc.source)
+                if previous is not None and previous[1] == doc.content_hash:
+                    report.unchanged += 1
+                    continue
+                (report.updated if previous else report.added).append(doc.source)
+                to_write.append(doc)
+            for source, (doc_id, _) in stored.items():
+                gone = remove_if is not None and source not in seen_sources and remove_if(source)
+                if doc_id in wanted_ids or gone:
+                    report.removed.append(source)
+                    wanted_ids.add(doc_id)
+            if not to_write and not report.removed and live is not None:
+                report.documents, report.chunks = old_store.count() if old_store else (0, 0)
+                report.version = live.name
+                return report
+            report.version = _write_version(
+                root, old_store, to_write, wanted_ids, embedder, settings, report
+            )
+        finally:
+            if old_store is not None:
+                old_store.close()
+        remove_stale_versions(root)
+    return report
+
+
+def _check_compatible(
+    manifest: Manifest, embedder: Embedder, settings: Settings, root: Path
+) -> None:
+    manifest.check_model(embedder.model_name, root)
+    if (manifest.chunk_tokens, manifest.chunk_overlap) != (
+        settings.chunk_tokens,
+        settings.chunk_overlap,
+    ):
+        raise IncompatibleIndexError(
+            f"index at {root} was chunked with {manifest.chunk_tokens} tokens and "
+            f"{manifest.chunk_overlap} overlap; the settings ask for {settings.chunk_tokens} and "
+            f"{settings.chunk_overlap}. Ingest into a new --index to change chunking."
+        )
+
+
+def _write_version(
+    root: Path,
+    old_store: Store | None,
+    docs: list[Document],
+    remove_ids: set[str],
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+) -> str:
+    folder = new_version_dir(root)
+    try:
+        store = old_store.copy_to(folder / STORE) if old_store else Store(folder / STORE)
+        try:
+            for doc_id in remove_ids:
+                store.delete_document(doc_id)
+            _add_documents(store, docs, embedder, settings, report)
+            store.commit()
+            report.documents, report.chunks = store.count()
+            _build_search_indexes(store, folder, embedder.dimension)
+        finally:
+            store.close()
+        Manifest(
+            model=embedder.model_name,
+            dimension=embedder.dimension,
+            max_seq_length=embedder.max_tokens,
+            chunk_tokens=settings.chunk_tokens,
+            chunk_overlap=settings.chunk_overlap,
+            vector_index="flat",
+            documents=report.documents,
+            chunks=report.chunks,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            checksums=checksums(folder),
+        ).save(folder)
+        fsync_tree(folder)
+        switch_to(root, folder)
+    except BaseException as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise IndexError_(
+                f"could not write the new index version in {root}: {exc}; "
+                "the previous version is unchanged"
+            ) from exc
+        raise
+    return folder.name
+
+
+def _add_documents(
+    store: Store, docs: list[Document], embedder: Embedder, settings: Settings,
+    report: IngestReport,
+) -> None:
+    """Chunk all documents, embed all chunks in one batched pass, store them."""
+    per_doc: list[list[Chunk]] = [
+        chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap, embedder.fits)
+        for doc in docs
+    ]
+    texts = [c.text for chunks in per_doc for c in chunks]
+    progress = len(texts) >= PROGRESS_MIN_CHUNKS and sys.stderr.isatty()
+    vectors = embedder.encode(texts, progress=progress)
+    report.chunks_embedded += len(texts)
+    offset = 0
+    for doc, chunks in zip(docs, per_doc, strict=True):
+        store.add_document(doc, chunks, vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+
+
+def _build_search_indexes(store: Store, folder: Path, dimension: int) -> None:
+    ids: list[np.ndarray] = []
+    vectors: list[np.ndarray] = []
+    texts: list[str] = []
+    for batch_ids, batch_texts, batch_vectors in store.iter_chunks():
+        ids.append(batch_ids)
+        vectors.append(batch_vectors)
+        texts.extend(batch_texts)
+    all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    all_vectors = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
+    VectorIndex.build(dimension, all_ids, all_vectors).save(folder / VECTORS)
+    LexicalIndex.build([int(i) for i in all_ids], texts).save(folder / LEXICAL)

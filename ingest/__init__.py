@@ -1,0 +1,1 @@
+"""Turn files into cleaned documents and token-bounded chunks."""

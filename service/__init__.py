@@ -1,0 +1,1 @@
+"""The HTTP service: app factory, routes, the answerer, the chat page and the widget."""

@@ -1,0 +1,47 @@
+"""The app factory: `create_app(settings)` wires routers, state and error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from askdocs import __version__
+from askdocs.errors import IndexNotFoundError
+from askdocs.settings import Settings
+from index.embedder import Embedder
+from service import errors
+from service.routes import ask, documents, health, search
+from service.state import CollectionHolder
+
+log = logging.getLogger("askdocs.service")
+
+
+def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
+    """Build the askdocs app. The model and index load in the lifespan, not at import."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        model = embedder or Embedder(settings.model, settings.embed_batch_size)
+        holder = CollectionHolder(settings, model)
+        model.encode_query("warm-up")  # load the model before the first request
+        try:
+            holder.get()
+        except IndexNotFoundError as exc:
+            log.warning("%s", exc)
+        app.state.holder = holder
+        yield
+
+    app = FastAPI(
+        title="askdocs",
+        version=__version__,
+        summary="Questions answered from your documents, with cited excerpts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for router in (ask.router, search.router, documents.router, health.router):
+        app.include_router(router)
+    return app

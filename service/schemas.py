@@ -1,0 +1,111 @@
+"""Request and response bodies of the JSON API (separate from the stored records)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 20
+MAX_TOP_K = 50
+
+
+class HistoryTurn(BaseModel):
+    """One earlier turn of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_QUESTION_CHARS * 4)
+
+
+class AskRequest(BaseModel):
+    """POST /api/ask."""
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K)
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
+
+
+class CitationOut(BaseModel):
+    """A cited excerpt; `document.text[start:end] == excerpt`."""
+
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    excerpt: str
+    start: int
+    end: int
+    score: float
+    section: str | None = None
+    page: int | None = None
+
+
+class AskResponse(BaseModel):
+    """The answer, whether the service abstained, and the numbered sources."""
+
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+
+
+class SearchRequest(BaseModel):
+    """POST /api/search."""
+
+    query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K)
+    mode: Literal["dense", "lexical", "hybrid"] | None = None
+
+
+class SearchResult(BaseModel):
+    """One retrieved passage; `document.text[start:end] == text`."""
+
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+    section: str | None = None
+    page: int | None = None
+
+
+class SearchResponse(BaseModel):
+    """Results, best first."""
+
+    results: list[SearchResult]
+
+
+class DocumentSummary(BaseModel):
+    """A document in the listing."""
+
+    doc_id: str
+    title: str
+    source: str
+    chunks: int
+
+
+class DocumentList(BaseModel):
+    """GET /api/documents."""
+
+    documents: list[DocumentSummary]
+
+
+class DocumentDetail(BaseModel):
+    """GET /api/documents/{doc_id}: the text every offset points into."""
+
+    doc_id: str
+    title: str
+    source: str
+    text: str
+
+
+class Health(BaseModel):
+    """GET /healthz."""
+
+    status: Literal["ok", "no-index"]
+    documents: int
+    chunks: int
+    version: str | None
+    model: str

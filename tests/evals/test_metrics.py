@@ -1,0 +1,190 @@
+"""Metrics: cross-checked against ranx on real BM25 runs, plus small hand-computed cases."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import pytest
+import ranx
+import Stemmer
+
+from evals.beir import load_dataset
+from evals.metrics import (
+    Qrels,
+    Run,
+    evaluate,
+    evaluate_per_query,
+    hit_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    rank,
+    recall_at_k,
+)
+from evals.trec import read_run, write_run
+
+DATASETS = Path("/work/shared/datasets")
+
+# Our metric names and ranx's names for the same measure.
+RANX_NAMES = {
+    "ndcg@10": "ndcg@10",
+    "recall@100": "recall@100",
+    "mrr@10": "mrr@10",
+    "hit@1": "hit_rate@1",
+    "hit@10": "hit_rate@10",
+}
+
+
+@dataclass
+class BM25Run:
+    name: str
+    qrels: Qrels
+    run: Run
+
+
+def bm25_run(name: str, depth: int = 100) -> BM25Run:
+    """BM25 (bm25s, English stopwords and Snowball stemmer) over title + text, top ``depth``."""
+    data = load_dataset(DATASETS / name, "test")
+    stemmer = Stemmer.Stemmer("english")
+    doc_ids = list(data.corpus)
+    texts = [f"{d.title} {d.text}" for d in data.corpus.values()]
+    retriever = bm25s.BM25()
+    retriever.index(
+        bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False),
+        show_progress=False,
+    )
+    query_ids = list(data.queries)
+    tokens = bm25s.tokenize(
+        [data.queries[q] for q in query_ids], stopwords="en", stemmer=stemmer, show_progress=False
+    )
+    hits, scores = retriever.retrieve(tokens, k=depth, show_progress=False)
+    run = {
+        q: {doc_ids[int(d)]: float(s) for d, s in zip(hits[i], scores[i], strict=True)}
+        for i, q in enumerate(query_ids)
+    }
+    return BM25Run(name, data.qrels, run)
+
+
+# SciFact has binary judgements; NFCorpus's grades 1-2 exercise the graded gains.
+@pytest.fixture(scope="module", params=["scifact", "nfcorpus"])
+def bm25(request: pytest.FixtureRequest) -> BM25Run:
+    return bm25_run(request.param)
+
+
+@pytest.fixture(scope="module")
+def ranx_run(bm25: BM25Run) -> ranx.Run:
+    """A ranx Run evaluated on every metric, so its ``mean_scores`` and ``scores`` are filled."""
+    run = ranx.Run(bm25.run)
+    ranx.evaluate(ranx.Qrels(bm25.qrels), run, list(RANX_NAMES.values()), make_comparable=True)
+    return run
+
+
+def test_mean_matches_ranx(bm25: BM25Run, ranx_run: ranx.Run) -> None:
+    ours = evaluate(bm25.qrels, bm25.run, list(RANX_NAMES))
+    print(f"\n{bm25.name} BM25: ours {ours}\n{bm25.name} BM25: ranx {dict(ranx_run.mean_scores)}")
+    for name, ranx_name in RANX_NAMES.items():
+        assert ours[name] == pytest.approx(ranx_run.mean_scores[ranx_name], abs=1e-6), name
+
+
+def test_per_query_matches_ranx(bm25: BM25Run, ranx_run: ranx.Run) -> None:
+    ours = evaluate_per_query(bm25.qrels, bm25.run, list(RANX_NAMES))
+    assert set(ours) == set(bm25.qrels)
+    for query_id, values in ours.items():
+        for name, ranx_name in RANX_NAMES.items():
+            expected = ranx_run.scores[ranx_name][query_id]
+            assert values[name] == pytest.approx(expected, abs=1e-6), (query_id, name)
+
+
+def test_bm25_figures_are_in_the_published_range(bm25: BM25Run) -> None:
+    # Guards the fixture itself: a broken run would make the cross-check vacuous.
+    published = {"scifact": 0.687, "nfcorpus": 0.321}  # bm25s, /work/shared/datasets/README.md
+    ndcg = evaluate(bm25.qrels, bm25.run, ["ndcg@10"])["ndcg@10"]
+    assert ndcg == pytest.approx(published[bm25.name], abs=0.02)
+
+
+def test_trec_run_file_round_trip_keeps_the_metrics(bm25: BM25Run, tmp_path: Path) -> None:
+    path = tmp_path / "bm25.run"
+    write_run(bm25.run, path, tag="bm25", depth=100)
+    first = path.read_text(encoding="utf-8").splitlines()[0].split()
+    assert first[1] == "Q0" and first[3] == "1" and first[5] == "bm25"
+    assert read_run(path) == bm25.run
+    names = list(RANX_NAMES)
+    assert evaluate(bm25.qrels, read_run(path), names) == evaluate(bm25.qrels, bm25.run, names)
+
+
+# Hand-computed cases -------------------------------------------------------------------------
+
+GRADED_QREL = {"a": 2, "b": 1, "c": 0}
+GRADED_SCORES = {"c": 0.9, "b": 0.8, "a": 0.7, "d": 0.6}
+
+
+def test_graded_ndcg_uses_linear_gains() -> None:
+    ranking = rank(GRADED_SCORES)
+    assert ranking == ["c", "b", "a", "d"]
+    # DCG@3 = 0/log2(2) + 1/log2(3) + 2/log2(4); ideal order is a (2), b (1).
+    expected = (1 / math.log2(3) + 2 / 2) / (2 / 1 + 1 / math.log2(3))
+    assert ndcg_at_k(GRADED_QREL, ranking, 3) == pytest.approx(expected)
+    assert ndcg_at_k(GRADED_QREL, ranking, 1) == 0.0
+    assert recall_at_k(GRADED_QREL, ranking, 2) == 0.5
+    assert mrr_at_k(GRADED_QREL, ranking, 10) == 0.5
+    assert hit_at_k(GRADED_QREL, ranking, 1) == 0.0
+    assert hit_at_k(GRADED_QREL, ranking, 2) == 1.0
+
+
+def test_graded_case_matches_ranx() -> None:
+    qrels = {"q": GRADED_QREL}
+    run = {"q": GRADED_SCORES}
+    for k in (1, 2, 3, 10):
+        ours = evaluate(qrels, run, [f"ndcg@{k}"])[f"ndcg@{k}"]
+        theirs = ranx.evaluate(ranx.Qrels(qrels), ranx.Run(run), f"ndcg@{k}")
+        assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+def test_query_missing_from_run_or_empty_scores_zero() -> None:
+    qrels = {"q1": {"a": 1}, "q2": {"b": 1}}
+    for run in ({"q1": {"a": 1.0}}, {"q1": {"a": 1.0}, "q2": {}}):
+        per_query = evaluate_per_query(qrels, run, ["ndcg@10", "recall@100", "mrr@10", "hit@1"])
+        assert per_query["q2"] == {"ndcg@10": 0.0, "recall@100": 0.0, "mrr@10": 0.0, "hit@1": 0.0}
+        assert evaluate(qrels, run, ["ndcg@10", "hit@1"]) == {"ndcg@10": 0.5, "hit@1": 0.5}
+
+
+def test_queries_without_relevant_docs_are_not_averaged() -> None:
+    qrels = {"q1": {"a": 1}, "q2": {"b": 0}}
+    run = {"q1": {"a": 1.0}, "q2": {"b": 1.0}, "unjudged": {"a": 1.0}}
+    assert evaluate(qrels, run, ["mrr@10"]) == {"mrr@10": 1.0}
+    assert set(evaluate_per_query(qrels, run, ["mrr@10"])) == {"q1"}
+    with pytest.raises(ValueError, match="no query with a relevant document"):
+        evaluate({"q2": {"b": 0}}, run, ["mrr@10"])
+
+
+def test_ties_are_broken_by_doc_id_descending_like_trec_eval() -> None:
+    scores = {"x": 1.0, "y": 1.0, "z": 0.5, "w": 1.0}
+    assert rank(scores) == ["y", "x", "w", "z"]
+    qrels = {"q": {"x": 1}}
+    # Dict order must not matter: the same scores inserted the other way round rank the same.
+    reordered = dict(reversed(list(scores.items())))
+    for run in ({"q": scores}, {"q": reordered}):
+        assert evaluate(qrels, run, ["mrr@10", "hit@1", "hit@2"]) == {
+            "mrr@10": 0.5,
+            "hit@1": 0.0,
+            "hit@2": 1.0,
+        }
+
+
+def test_recall_counts_only_the_cutoff() -> None:
+    qrel = {"a": 1, "b": 1, "c": 1, "d": 1}
+    assert recall_at_k(qrel, ["a", "x", "b", "c"], 3) == 0.5
+    assert recall_at_k(qrel, ["a", "x", "b", "c"], 100) == 0.75
+
+
+@pytest.mark.parametrize("name", ["ndcg", "ndcg@", "ndcg@0", "ndcg@x", "map@10", "NDCG@10"])
+def test_unknown_or_malformed_metric_names_are_rejected(name: str) -> None:
+    with pytest.raises(ValueError, match="unknown metric"):
+        evaluate({"q": {"a": 1}}, {"q": {"a": 1.0}}, [name])
+
+
+def test_nan_scores_are_rejected() -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        rank({"a": float("nan")})
