@@ -19,7 +19,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if match.group().strip() and _ends_with_abbreviation(text[start : match.start()]):
+        if "\n" not in match.group() and _ends_with_abbreviation(text[start : match.start()]):
             continue
         _append_trimmed(text, start, match.start(), offset, spans)
         start = match.end()

@@ -13,7 +13,8 @@ from askdocs.errors import IndexNotFoundError
 from askdocs.settings import Settings
 from index.embedder import Embedder
 from service import errors
-from service.routes import ask, documents, health, search
+from service.cors import CORSMiddleware
+from service.routes import admin, ask, documents, health, pages, search
 from service.state import CollectionHolder
 
 log = logging.getLogger("askdocs.service")
@@ -42,6 +43,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for router in (ask.router, search.router, documents.router, health.router):
+    for router in (ask.router, search.router, documents.router, admin.router, health.router,
+                   pages.router):
         app.include_router(router)
+    app.add_middleware(CORSMiddleware, allowed_origins=settings.allowed_origins)
     return app

@@ -8,7 +8,7 @@ from typing import Literal
 
 MAX_CONTEXT_TURNS = 2
 # Questions this short, or that open or refer like this, lean on the previous turn.
-SHORT_QUESTION_WORDS = 6
+SHORT_QUESTION_WORDS = 4
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|what else|but|then|so)\b"
     r"|\b(it|its|they|them|their|this|that|these|those|there|he|she|his|her)\b",

@@ -1,10 +1,12 @@
-"""FastAPI dependencies: the settings and the live collection, as `Annotated` aliases."""
+"""FastAPI dependencies: the settings, the live collection and the admin check, as
+`Annotated` aliases."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, HTTPException, Request, status
 
 from askdocs.settings import Settings
 from index.collection import Collection
@@ -37,7 +39,35 @@ def get_answerer(
     return Answerer(collection, settings)
 
 
+def require_admin(
+    settings: Annotated[Settings, Depends(get_settings)],
+    authorization: Annotated[str | None, Header()] = None,
+    x_admin_key: Annotated[str | None, Header()] = None,
+) -> None:
+    """Let the request through only with the admin key, sent as `Authorization: Bearer KEY`
+    or `X-Admin-Key: KEY`. 401 for a missing or wrong key; 403 when no key is configured
+    (admin routes are then disabled)."""
+    if not settings.admin_key:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "admin routes are disabled: set ASKDOCS_ADMIN_KEY to enable uploads and deletion",
+        )
+    given = x_admin_key
+    if given is None and authorization is not None:
+        scheme, _, credentials = authorization.partition(" ")
+        given = credentials.strip() if scheme.lower() == "bearer" else None
+    if given is None or not secrets.compare_digest(
+        given.encode("utf-8"), settings.admin_key.encode("utf-8")
+    ):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a valid admin key is required (Authorization: Bearer KEY or X-Admin-Key: KEY)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[CollectionHolder, Depends(get_holder)]
 CollectionDep = Annotated[Collection, Depends(get_collection)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+AdminDep = Annotated[None, Depends(require_admin)]

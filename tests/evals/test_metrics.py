@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,13 +38,14 @@ RANX_NAMES = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class BM25Run:
     name: str
     qrels: Qrels
     run: Run
 
 
+@functools.cache  # built once per session, shared by the fixture and the raw-score tests
 def bm25_run(name: str, depth: int = 100) -> BM25Run:
     """BM25 (bm25s, English stopwords and Snowball stemmer) over title + text, top ``depth``."""
     data = load_dataset(DATASETS / name, "test")
@@ -73,28 +75,95 @@ def bm25(request: pytest.FixtureRequest) -> BM25Run:
     return bm25_run(request.param)
 
 
-@pytest.fixture(scope="module")
-def ranx_run(bm25: BM25Run) -> ranx.Run:
-    """A ranx Run evaluated on every metric, so its ``mean_scores`` and ``scores`` are filled."""
-    run = ranx.Run(bm25.run)
-    ranx.evaluate(ranx.Qrels(bm25.qrels), run, list(RANX_NAMES.values()), make_comparable=True)
-    return run
+@dataclass(frozen=True)
+class RanxScores:
+    mean: dict[str, float]  # our metric name → mean
+    per_query: dict[str, dict[str, float]]  # query id → our metric name → value
 
 
-def test_mean_matches_ranx(bm25: BM25Run, ranx_run: ranx.Run) -> None:
-    ours = evaluate(bm25.qrels, bm25.run, list(RANX_NAMES))
-    print(f"\n{bm25.name} BM25: ours {ours}\n{bm25.name} BM25: ranx {dict(ranx_run.mean_scores)}")
-    for name, ranx_name in RANX_NAMES.items():
-        assert ours[name] == pytest.approx(ranx_run.mean_scores[ranx_name], abs=1e-6), name
+def ranx_scores(qrels: Qrels, run: Run) -> RanxScores:
+    """ranx's figures, keyed by our metric names.
+
+    Plain dicts rather than ranx.Qrels/ranx.Run: those build numba typed dicts whose key type
+    depends on the id lengths, so every dataset paid a fresh multi-second JIT compile.
+    """
+    query_ids = sorted(qrels)  # ranx pairs the two dicts' values by position
+    arrays = ranx.evaluate(
+        {q: qrels[q] for q in query_ids},
+        {q: run[q] for q in query_ids},
+        list(RANX_NAMES.values()),
+        return_mean=False,
+    )
+    per_query = {
+        q: {name: float(arrays[ranx_name][i]) for name, ranx_name in RANX_NAMES.items()}
+        for i, q in enumerate(query_ids)
+    }
+    mean = {name: float(arrays[ranx_name].mean()) for name, ranx_name in RANX_NAMES.items()}
+    return RanxScores(mean, per_query)
 
 
-def test_per_query_matches_ranx(bm25: BM25Run, ranx_run: ranx.Run) -> None:
+def untied(run: Run) -> Run:
+    """The same rankings with strictly decreasing scores, in our (trec_eval's) tie order.
+
+    ranx orders equal scores with an unstable sort, so on tied docs of different grades it can
+    disagree with any fixed rule; with no ties left, both sides rank identically.
+    """
+    return {
+        q: {d: float(len(scores) - i) for i, d in enumerate(rank(scores))}
+        for q, scores in run.items()
+    }
+
+
+def assert_matches(
+    ours_mean: dict[str, float], ours: dict[str, dict[str, float]], theirs: RanxScores
+) -> None:
+    assert set(ours) == set(theirs.per_query)
+    for name in RANX_NAMES:
+        assert ours_mean[name] == pytest.approx(theirs.mean[name], abs=1e-6), name
+        for query_id, values in ours.items():
+            expected = theirs.per_query[query_id][name]
+            assert values[name] == pytest.approx(expected, abs=1e-6), (query_id, name)
+
+
+def test_matches_ranx_mean_and_per_query(bm25: BM25Run) -> None:
+    # Ours on the raw run (ties resolved by our rule); ranx on the same order made explicit.
+    ours_mean = evaluate(bm25.qrels, bm25.run, list(RANX_NAMES))
+    theirs = ranx_scores(bm25.qrels, untied(bm25.run))
+    print(f"\n{bm25.name} BM25 ours: {ours_mean}\n{bm25.name} BM25 ranx: {theirs.mean}")
     ours = evaluate_per_query(bm25.qrels, bm25.run, list(RANX_NAMES))
     assert set(ours) == set(bm25.qrels)
+    assert_matches(ours_mean, ours, theirs)
+
+
+def test_matches_ranx_on_raw_scifact_scores() -> None:
+    # SciFact's BM25 run has tied scores, but never between docs of different grades, so here
+    # ranx's own sort must give exactly our figures.
+    data = bm25_run("scifact")
+    theirs = ranx_scores(data.qrels, data.run)
+    ours = evaluate_per_query(data.qrels, data.run, list(RANX_NAMES))
+    assert_matches(evaluate(data.qrels, data.run, list(RANX_NAMES)), ours, theirs)
+
+
+def test_raw_nfcorpus_differs_from_ranx_only_at_ties() -> None:
+    # NFCorpus holds duplicate abstracts, so BM25 ties docs of different grades; ranx's unstable
+    # sort then orders them its own way. Every disagreement must come from such a tie.
+    data = bm25_run("nfcorpus")
+    theirs = ranx_scores(data.qrels, data.run)
+    ours = evaluate_per_query(data.qrels, data.run, list(RANX_NAMES))
+    disagreements = 0
     for query_id, values in ours.items():
-        for name, ranx_name in RANX_NAMES.items():
-            expected = ranx_run.scores[ranx_name][query_id]
-            assert values[name] == pytest.approx(expected, abs=1e-6), (query_id, name)
+        scores, qrel = data.run[query_id], data.qrels[query_id]
+        for name in RANX_NAMES:
+            if abs(values[name] - theirs.per_query[query_id][name]) <= 1e-6:
+                continue
+            disagreements += 1
+            cutoff = int(name.split("@")[1])
+            top = rank(scores)[:cutoff]
+            grades_by_score: dict[float, set[int]] = {}
+            for doc_id, score in scores.items():
+                grades_by_score.setdefault(score, set()).add(qrel.get(doc_id, 0))
+            assert any(len(grades_by_score[scores[d]]) > 1 for d in top), (query_id, name)
+    print(f"\nnfcorpus raw BM25: {disagreements} per-query values differ from ranx, all at ties")
 
 
 def test_bm25_figures_are_in_the_published_range(bm25: BM25Run) -> None:
@@ -138,7 +207,7 @@ def test_graded_case_matches_ranx() -> None:
     run = {"q": GRADED_SCORES}
     for k in (1, 2, 3, 10):
         ours = evaluate(qrels, run, [f"ndcg@{k}"])[f"ndcg@{k}"]
-        theirs = ranx.evaluate(ranx.Qrels(qrels), ranx.Run(run), f"ndcg@{k}")
+        theirs = ranx.evaluate(qrels, run, f"ndcg@{k}")
         assert ours == pytest.approx(theirs, abs=1e-9)
 
 

@@ -1,0 +1,188 @@
+"""POST /api/documents (upload) and DELETE /api/documents/{doc_id}; both need the admin key.
+
+Uploads are saved under sanitised names in `INDEX/uploads/` and ingested incrementally into a
+new index version beside the live one; the routes are sync, so FastAPI runs the ingest in its
+threadpool and the service keeps answering from the live version meanwhile. A file that cannot
+be used fails the whole upload with 422 naming it, before anything is stored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn
+
+from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from pydantic import BaseModel
+
+from askdocs.errors import IndexNotFoundError, NotFoundError, UnreadableFileError
+from askdocs.settings import Settings
+from index.writer import ingest_documents
+from ingest.documents import assemble, document_id, source_of
+from ingest.loaders import LOADERS, load_file, supported
+from ingest.models import Document
+from service.deps import AdminDep, HolderDep, SettingsDep
+
+router = APIRouter(prefix="/api/documents", tags=["admin"])
+
+UPLOADS = "uploads"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_STEM_CHARS = 100
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+_RUNS = re.compile(r"_{2,}")
+_COPY_BLOCK = 1024 * 1024
+
+
+class UploadedDocument(BaseModel):
+    """One uploaded file and what the ingest did with it."""
+
+    doc_id: str
+    title: str
+    filename: str
+    status: Literal["added", "updated", "unchanged"]
+
+
+class UploadResponse(BaseModel):
+    """POST /api/documents."""
+
+    documents: list[UploadedDocument]
+    version: str | None
+    total_documents: int
+    total_chunks: int
+
+
+class DeleteResponse(BaseModel):
+    """DELETE /api/documents/{doc_id}."""
+
+    deleted: str
+    title: str
+    version: str | None
+    total_documents: int
+    total_chunks: int
+
+
+def uploads_dir(settings: Settings) -> Path:
+    """The folder uploaded files are kept in, inside the index directory."""
+    return settings.index / UPLOADS
+
+
+def safe_name(filename: str | None) -> str:
+    """A file name safe to create in the uploads folder: the basename only, with anything but
+    letters, digits, '.', '-', '_' and spaces replaced, no leading dot, a bounded length."""
+    name = unicodedata.normalize("NFKC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _RUNS.sub("_", _UNSAFE.sub("_", name)).strip(" ._")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem.strip(" ._")[:MAX_STEM_CHARS] or "upload"
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+@router.post("", response_model=UploadResponse, status_code=status.HTTP_201_CREATED)
+def upload_documents(
+    files: Annotated[list[UploadFile], File(description="One or more .txt, .md or .html files.")],
+    _admin: AdminDep,
+    holder: HolderDep,
+    settings: SettingsDep,
+) -> UploadResponse:
+    """Add or replace documents from uploaded files (a file of the same name is replaced)."""
+    names = [safe_name(f.filename) for f in files]
+    for upload, name in zip(files, names, strict=True):
+        if not supported(Path(name)):
+            formats = ", ".join(sorted(LOADERS))
+            _refuse(upload, f"unsupported file type; askdocs reads {formats}")
+        if names.count(name) > 1:
+            _refuse(upload, f"two uploaded files would both be saved as {name!r}")
+    folder = uploads_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
+    try:
+        docs: list[Document] = []
+        for upload, name in zip(files, names, strict=True):
+            staged = staging / name
+            _save(upload, staged)
+            docs.append(_load(upload, staged, folder / name))
+        report = ingest_documents(settings.index, docs, holder.embedder, settings)
+        for name in names:
+            os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return UploadResponse(
+        documents=[
+            UploadedDocument(
+                doc_id=doc.id,
+                title=doc.title,
+                filename=name,
+                status="added"
+                if doc.source in report.added
+                else "updated"
+                if doc.source in report.updated
+                else "unchanged",
+            )
+            for doc, name in zip(docs, names, strict=True)
+        ],
+        version=report.version,
+        total_documents=report.documents,
+        total_chunks=report.chunks,
+    )
+
+
+@router.delete("/{doc_id}", response_model=DeleteResponse)
+def delete_document(
+    doc_id: str, _admin: AdminDep, holder: HolderDep, settings: SettingsDep
+) -> DeleteResponse:
+    """Remove a document from the index (and its file, when it was uploaded)."""
+    try:
+        doc = holder.get().get_document(doc_id)
+    except IndexNotFoundError as exc:
+        raise NotFoundError(f"no document with id {doc_id!r}") from exc
+    report = ingest_documents(
+        settings.index, [], holder.embedder, settings, remove_ids=[doc_id]
+    )
+    if not report.removed:  # removed by a concurrent request meanwhile
+        raise NotFoundError(f"no document with id {doc_id!r}")
+    stored = Path(doc.source)
+    if stored.parent == uploads_dir(settings).resolve():
+        stored.unlink(missing_ok=True)
+    return DeleteResponse(
+        deleted=doc_id,
+        title=doc.title,
+        version=report.version,
+        total_documents=report.documents,
+        total_chunks=report.chunks,
+    )
+
+
+def _refuse(upload: UploadFile, reason: str) -> NoReturn:
+    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{upload.filename}: {reason}")
+
+
+def _save(upload: UploadFile, target: Path) -> None:
+    """Copy an upload to `target`, refusing files above the size limit."""
+    size = 0
+    with target.open("wb") as out:
+        while block := upload.file.read(_COPY_BLOCK):
+            size += len(block)
+            if size > MAX_UPLOAD_BYTES:
+                raise HTTPException(
+                    status.HTTP_413_CONTENT_TOO_LARGE,
+                    f"{upload.filename}: larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB",
+                )
+            out.write(block)
+
+
+def _load(upload: UploadFile, staged: Path, final: Path) -> Document:
+    """The cleaned document of a staged file, identified by the path it will be kept at."""
+    try:
+        loaded = load_file(staged)
+    except UnreadableFileError as exc:
+        _refuse(upload, exc.reason)
+    source = source_of(final)
+    doc = assemble(document_id(source), loaded.title, source, loaded.blocks)
+    if not doc.text:
+        _refuse(upload, "no text left after cleaning")
+    return doc

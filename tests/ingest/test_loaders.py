@@ -1,0 +1,87 @@
+"""Each loader on a real file, and unreadable files skipped with a reason naming them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from askdocs.errors import UnreadableFileError
+from ingest.documents import Skipped, discover, load_documents
+from ingest.loaders import load_file
+
+
+def test_text_loader_keeps_text_and_titles_after_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "annual-report_2023.txt"
+    path.write_text("First paragraph.\n\nSecond paragraph.", encoding="utf-8")
+    loaded = load_file(path)
+    assert loaded.title == "Annual report 2023"
+    assert loaded.blocks[0].text == "First paragraph.\n\nSecond paragraph."
+
+
+def test_markdown_loader_uses_headings_as_sections(tmp_path: Path) -> None:
+    path = tmp_path / "guide.md"
+    path.write_text(
+        "# Install guide\n\nIntro text.\n\n## Linux\n\nRun the installer.\n\n"
+        "### Debian\n\nUse apt.\n\n## Windows\n\nDouble-click it.\n",
+        encoding="utf-8",
+    )
+    loaded = load_file(path)
+    assert loaded.title == "Install guide"
+    sections = {b.section for b in loaded.blocks}
+    assert "Install guide › Linux › Debian" in sections
+    assert "Install guide › Windows" in sections
+    debian = next(b for b in loaded.blocks if b.section == "Install guide › Linux › Debian")
+    assert "Use apt." in debian.text
+
+
+def test_html_loader_drops_scripts_styles_and_navigation(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>Refund policy</title><style>p{color:red}</style></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/shop'>Shop menu</a></nav>"
+        "<h1>Refunds</h1><p>Refunds are paid within <b>14 days</b>.</p>"
+        "<script>var secret = 'tracking';</script><footer>Copyright footer</footer>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    loaded = load_file(path)
+    text = "\n".join(b.text for b in loaded.blocks)
+    assert loaded.title == "Refund policy"
+    assert "Refunds are paid within 14 days." in text
+    for boilerplate in ("Shop menu", "tracking", "color:red", "Copyright footer"):
+        assert boilerplate not in text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.md", b"  \n\n ", "empty file"),
+        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        ("latin1.txt", "café crème".encode("latin-1"), "not valid UTF-8"),
+    ],
+)
+def test_unreadable_files_raise_an_error_naming_the_file(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFileError) as error:
+        load_file(path)
+    assert reason in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_a_bad_file_is_skipped_and_the_rest_still_load(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Useful content about refunds.", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    files, skipped = discover([tmp_path])
+    results = list(load_documents(files))
+    docs = [r for r in results if not isinstance(r, Skipped)]
+    skipped += [r for r in results if isinstance(r, Skipped)]
+    assert [d.title for d in docs] == ["Good"]
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert reasons["bad.txt"] == "binary data, not text"
+    assert reasons["image.png"].startswith("unsupported file type")
