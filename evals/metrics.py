@@ -90,7 +90,9 @@ def parse_metric(name: str) -> tuple[MetricFn, int]:
 
 def judged_queries(qrels: Mapping[str, Mapping[str, int]]) -> list[str]:
     """Query ids with at least one relevant doc, sorted; the ones metrics average over."""
-    return sorted(q for q, docs in qrels.items() if any(g >= RELEVANCE_LEVEL for g in docs.values()))
+    return sorted(
+        q for q, docs in qrels.items() if any(g >= RELEVANCE_LEVEL for g in docs.values())
+    )
 
 
 def evaluate_per_query(

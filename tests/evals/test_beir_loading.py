@@ -60,12 +60,8 @@ def write_beir(root: Path, newline: str = "\n") -> Path:
         {"_id": 3, "title": "Three", "text": "numeric id"},
     ]
     queries = [{"_id": "q1", "text": "query one"}, {"_id": "q2", "text": "query two"}]
-    (root / "corpus.jsonl").write_bytes(
-        "".join(json.dumps(r) + newline for r in corpus).encode()
-    )
-    (root / "queries.jsonl").write_bytes(
-        "".join(json.dumps(r) + newline for r in queries).encode()
-    )
+    (root / "corpus.jsonl").write_bytes("".join(json.dumps(r) + newline for r in corpus).encode())
+    (root / "queries.jsonl").write_bytes("".join(json.dumps(r) + newline for r in queries).encode())
     rows = ["query-id\tcorpus-id\tscore", "q1\td1\t1", "q1\td2\t0", "q2\t3\t2", ""]
     (root / "qrels" / "test.tsv").write_bytes(newline.join(rows).encode())
     return root
@@ -92,7 +88,7 @@ def test_only_judged_queries_are_kept(tmp_path: Path) -> None:
 def test_qrels_naming_an_unknown_query_is_an_error(tmp_path: Path) -> None:
     root = write_beir(tmp_path / "beir")
     (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq9\td1\t1\n")
-    with pytest.raises(ValueError, match="not in queries.jsonl, first 'q9'"):
+    with pytest.raises(ValueError, match=r"not in queries\.jsonl, first 'q9'"):
         load_dataset(root)
 
 

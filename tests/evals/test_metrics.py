@@ -257,3 +257,49 @@ def test_unknown_or_malformed_metric_names_are_rejected(name: str) -> None:
 def test_nan_scores_are_rejected() -> None:
     with pytest.raises(ValueError, match="NaN"):
         rank({"a": float("nan")})
+
+
+# TREC run files ------------------------------------------------------------------------------
+
+
+def test_write_run_ranks_cuts_at_depth_and_orders_ties(tmp_path: Path) -> None:
+    path = tmp_path / "small.run"
+    write_run({"q2": {"b": 0.5, "a": 0.5, "c": 0.25}, "q1": {"x": 1.0}}, path, "tag", depth=2)
+    assert path.read_text(encoding="utf-8").splitlines() == [
+        "q1 Q0 x 1 1.0 tag",
+        "q2 Q0 b 1 0.5 tag",
+        "q2 Q0 a 2 0.5 tag",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("run", "tag", "depth", "message"),
+    [
+        ({"q": {"a": 1.0}}, "two words", 10, "run tag"),
+        ({"q 1": {"a": 1.0}}, "tag", 10, "query id"),
+        ({"q": {"a b": 1.0}}, "tag", 10, "doc id"),
+        ({"q": {"a": 1.0}}, "tag", 0, "depth must be at least 1"),
+    ],
+)
+def test_write_run_rejects_what_the_format_cannot_hold(
+    tmp_path: Path, run: Run, tag: str, depth: int, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        write_run(run, tmp_path / "bad.run", tag, depth)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("q1 Q0 d2 2 0.5", "expected 6 fields"),
+        ("q1 Q0 d2 two 0.5 tag", "rank must be an integer"),
+        ("q1 Q0 d2 2 high tag", "score a number"),
+        ("q1 Q0 d1 2 0.5 tag", "doc 'd1' listed twice"),
+    ],
+)
+def test_read_run_bad_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "bad.run"
+    path.write_text(f"q1 Q0 d1 1 0.9 tag\r\n\r\n{line}\r\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as info:
+        read_run(path)
+    assert f"{path}:3:" in str(info.value)

@@ -11,7 +11,10 @@ from evals.relevance import contains_evidence, first_relevant_rank, normalise
     ("text", "expected"),
     [
         ("The UN\u2019s \u2018mandate\u2019", "the un's 'mandate'"),
-        ("\u201cQuoted\u201d and \u201elow\u201c, \u201aalso\u2019", "\"quoted\" and \"low\", 'also'"),
+        (
+            "\u201cQuoted\u201d and \u201elow\u201c, \u201aalso\u2019",
+            '"quoted" and "low", \'also\'',
+        ),
         ("  many \t spaces\n\nand\r\nlines  ", "many spaces and lines"),
         ("non\u00a0breaking\u2009thin", "non breaking thin"),
         ("MiXeD CaSe Stra\u00dfe", "mixed case strasse"),
