@@ -89,6 +89,11 @@ def ingest(
             f"index {settings.index}: {report.documents} documents, {report.chunks} chunks "
             f"(version {report.version})"
         )
+        if report.formats:
+            typer.echo(f"\n{'format':<10}{'files':>7}{'skipped':>9}{'pages':>7}{'chunks':>8}")
+            for suffix, row in sorted(report.formats.items()):
+                pages = row.pages or "-"
+                typer.echo(f"{suffix:<10}{row.files:>7}{row.skipped:>9}{pages:>7}{row.chunks:>8}")
 
     _run(body)
 
@@ -155,8 +160,11 @@ def ask(
         result = Answerer(_collection(settings), settings).answer(question)
         citations = [asdict(c) for c in result.citations]
         if as_json:
-            payload = {"answer": result.answer, "abstained": result.abstained,
-                       "citations": citations}
+            payload = {
+                "answer": result.answer,
+                "abstained": result.abstained,
+                "citations": citations,
+            }
             typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
             return
         typer.echo(result.answer)

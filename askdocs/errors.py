@@ -1,15 +1,15 @@
 """The askdocs error hierarchy. The CLI and the API translate these into messages and statuses.
 
-    AskdocsError
-    ├── IngestError            a file could not be turned into a document
-    │   └── UnreadableFileError    binary, undecodable, empty or unsupported file (skipped)
-    ├── IndexError_            the on-disk collection
-    │   ├── IndexNotFoundError     no index at the path yet
-    │   ├── IncompatibleIndexError built with another model or format version
-    │   ├── CorruptIndexError      a file fails its checksum or cannot be read
-    │   └── IndexLockedError       another ingest holds the write lock
-    ├── ModelError             the embedding model cannot be loaded
-    └── NotFoundError          a document id that is not in the collection
+AskdocsError
+├── IngestError            a file could not be turned into a document
+│   └── UnreadableFileError    binary, undecodable, empty or unsupported file (skipped)
+├── IndexError_            the on-disk collection
+│   ├── IndexNotFoundError     no index at the path yet
+│   ├── IncompatibleIndexError built with another model or format version
+│   ├── CorruptIndexError      a file fails its checksum or cannot be read
+│   └── IndexLockedError       another ingest holds the write lock
+├── ModelError             the embedding model cannot be loaded
+└── NotFoundError          a document id that is not in the collection
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class UnreadableFileError(IngestError):
         self.reason = reason
 
 
-class IndexError_(AskdocsError):  # noqa: N801 - trailing underscore avoids the builtin
+class IndexError_(AskdocsError):  # noqa: N801, N818 - the underscore avoids the builtin
     """Something is wrong with the on-disk collection."""
 
 

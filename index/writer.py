@@ -42,6 +42,16 @@ PROGRESS_MIN_CHUNKS = 64
 
 
 @dataclass
+class FormatStats:
+    """Per file format (suffix): files read, files skipped, their pages and stored chunks."""
+
+    files: int = 0
+    skipped: int = 0
+    pages: int = 0
+    chunks: int = 0
+
+
+@dataclass
 class IngestReport:
     """What one ingest did."""
 
@@ -54,6 +64,7 @@ class IngestReport:
     documents: int = 0
     chunks: int = 0
     version: str | None = None
+    formats: dict[str, FormatStats] = field(default_factory=dict)  # by suffix, e.g. ".pdf"
 
     @property
     def changed(self) -> bool:
@@ -73,7 +84,32 @@ def ingest_paths(
     docs = [d for d in loaded if isinstance(d, Document)]
     skipped += [d for d in loaded if isinstance(d, Skipped)]
     gone = (lambda source: not Path(source).exists()) if prune else None
-    return ingest_documents(root, docs, embedder, settings, remove_if=gone, skipped=skipped)
+    report = ingest_documents(root, docs, embedder, settings, remove_if=gone, skipped=skipped)
+    _tally_formats(report, root, docs)
+    return report
+
+
+def _tally_formats(report: IngestReport, root: Path, docs: list[Document]) -> None:
+    """Fill `report.formats` from the files read and what the live version stores for them."""
+
+    def stats(path: str) -> FormatStats:
+        return report.formats.setdefault(Path(path).suffix.lower() or "(none)", FormatStats())
+
+    live = current_version(root)
+    chunks: dict[str, int] = {}
+    if live is not None:
+        store = Store(live / STORE, readonly=True)
+        try:
+            chunks = {info.source: info.chunks for info in store.list_documents()}
+        finally:
+            store.close()
+    for doc in docs:
+        entry = stats(doc.source)
+        entry.files += 1
+        entry.pages += doc.pages or 0
+        entry.chunks += chunks.get(doc.source, 0)
+    for skipped in report.skipped:
+        stats(skipped.path).skipped += 1
 
 
 def ingest_documents(
@@ -188,7 +224,10 @@ def _write_version(
 
 
 def _add_documents(
-    store: Store, docs: list[Document], embedder: Embedder, settings: Settings,
+    store: Store,
+    docs: list[Document],
+    embedder: Embedder,
+    settings: Settings,
     report: IngestReport,
 ) -> None:
     """Chunk all documents, embed all chunks in one batched pass, store them."""

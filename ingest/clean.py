@@ -24,9 +24,7 @@ MAX_TEASER_CHARS = 2000
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Markers end a line in scraped pages; the same words inside a sentence are prose.
-_MARKER = re.compile(
-    r"(?m)[ \t]*\b(?:" + "|".join(map(re.escape, TEASER_MARKERS)) + r")[ \t]*$"
-)
+_MARKER = re.compile(r"(?m)[ \t]*\b(?:" + "|".join(map(re.escape, TEASER_MARKERS)) + r")[ \t]*$")
 _TOGGLE_ALONE = re.compile(
     r"(?m)^[ \t]*(?:" + "|".join(map(re.escape, TOGGLE_LABELS)) + r")[ \t]*$\n?"
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from askdocs.errors import UnreadableFileError
@@ -90,7 +90,13 @@ def load_documents(files: Iterable[Path]) -> Iterator[Document | Skipped]:
         except UnreadableFileError as exc:
             yield Skipped(str(file), exc.reason)
             continue
-        doc = assemble(document_id(source), loaded.title, source, loaded.blocks)
+        except (OSError, ValueError, RecursionError) as exc:
+            # A parser bug on one odd file must not stop the whole folder.
+            yield Skipped(str(file), f"could not parse ({type(exc).__name__}: {exc})")
+            continue
+        doc = replace(
+            assemble(document_id(source), loaded.title, source, loaded.blocks), pages=loaded.pages
+        )
         if not doc.text:
             yield Skipped(str(file), "no text left after cleaning")
         else:

@@ -47,6 +47,8 @@ class Document:
     text: str
     spans: list[Span] = field(default_factory=list)
     content_hash: str = ""
+    # Pages of the source file (paged formats), for ingest reports; not stored in the index.
+    pages: int | None = field(default=None, compare=False)
 
     def locate(self, start: int) -> Span | None:
         """The span that holds character `start`, if any."""

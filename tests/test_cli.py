@@ -49,8 +49,11 @@ def test_cli_ingest_ask_search_end_to_end(tmp_path: Path, cli_env: dict[str, str
     as_json = json.loads(_run("ask", "Who won the 2018 FIFA World Cup?", "--json", env=env).stdout)
     assert as_json == {"answer": as_json["answer"], "abstained": True, "citations": []}
 
-    found = json.loads(_run("search", "mine action victims", "-k", "2", "--mode", "lexical",
-                            "--json", env=env).stdout)
+    found = json.loads(
+        _run(
+            "search", "mine action victims", "-k", "2", "--mode", "lexical", "--json", env=env
+        ).stdout
+    )
     assert len(found["results"]) == 2
     assert "mine" in found["results"][0]["text"].lower()
 

@@ -1,4 +1,9 @@
-"""One loader per file format, chosen by file suffix."""
+"""One loader per file format, chosen by file suffix.
+
+PDF and DOCX files are parsed in a sandboxed worker process (time and memory bounded, see
+`ingest.loaders.sandbox`): their parsers walk untrusted object graphs. Text, Markdown and HTML
+are decoded and parsed in-process.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from askdocs.errors import UnreadableFileError
+from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown
+from ingest.loaders.pdf import load_pdf
+from ingest.loaders.sandbox import sandboxed
 from ingest.loaders.text import load_text
 from ingest.models import LoadedFile
 
@@ -20,6 +28,8 @@ LOADERS: dict[str, Loader] = {
     ".markdown": load_markdown,
     ".html": load_html,
     ".htm": load_html,
+    ".pdf": sandboxed(load_pdf),
+    ".docx": sandboxed(load_docx),
 }
 
 

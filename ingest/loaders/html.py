@@ -1,62 +1,226 @@
-"""HTML: the title and the visible main text; scripts, styles and navigation are dropped."""
+"""HTML: the title and the main content under its heading path; page furniture is dropped.
+
+Dropped: scripts and styles, navigation, site headers, footers, sidebars, hidden elements, and
+anything whose id or class names a cookie/consent notice or a banner. The content is read from
+`<main>` (or the page's only `<article>`) when there is one. Lists read as "- item" or
+"1. item", tables one row a line, preformatted text keeps its lines.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from ingest.loaders.decode import read_text, title_from_path
-from ingest.loaders.markdown import SECTION_SEPARATOR
+from ingest.loaders.markdown import SECTION_SEPARATOR, table_text
 from ingest.models import Block, LoadedFile
 
 _DROP = (
-    "script, style, noscript, template, svg, iframe, nav, header, footer, aside, form, "
-    "button, select, [aria-hidden=true], [hidden], [role=navigation], [role=banner], "
-    "[role=contentinfo]"
+    "script, style, noscript, template, svg, canvas, iframe, object, embed, nav, footer, aside, "
+    "button, input, select, textarea, dialog, [aria-hidden=true], [hidden], "
+    "[role=navigation], [role=banner], [role=contentinfo], [role=dialog], [role=alertdialog], "
+    "[role=search], [style*='display:none'], [style*='display: none']"
 )
+# Ids and classes of page furniture. An element holding the page's content is kept all the
+# same: a "hero-banner" around the h1, a <body class="cookie-banner-shown">.
+_FURNITURE = re.compile(r"cookie|consent|gdpr|banner|breadcrumb|skip-?link|newsletter|popup")
+_CONTENT = frozenset({"html", "body", "main", "article"})
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-_TEXT_BLOCKS = "h1, h2, h3, h4, h5, h6, p, li, pre, blockquote, td, th, dt, dd, figcaption"
+# Elements that start a new paragraph; everything else (a, b, span, code...) flows inline.
+_BLOCKS = frozenset(
+    {
+        "address", "article", "blockquote", "caption", "center", "dd", "details", "div", "dl",
+        "dt", "fieldset", "figcaption", "figure", "form", "header", "hr", "li", "main", "ol",
+        "p", "section", "summary", "ul",
+    }
+)  # fmt: skip
+_SPACE = re.compile(r"\s+")
+# Deeper nesting than this is read as plain text (hostile pages nest thousands deep).
+MAX_DEPTH = 200
 
 
 def load_html(path: Path) -> LoadedFile:
     """Load an HTML page: one block per paragraph-like element, under its heading path."""
     tree = HTMLParser(read_text(path))
     title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node else ""
-    for node in tree.css(_DROP):
-        node.decompose()
-    root = tree.css_first("main") or tree.css_first("article") or tree.body or tree.root
+    title = " ".join(title_node.text().split()) if title_node else ""
+    _drop_furniture(tree)
+    root = _main_content(tree)
     if root is None:
         return LoadedFile(title=title or title_from_path(path), blocks=[])
-    blocks: list[Block] = []
-    stack: list[tuple[int, str]] = []
-    for node in root.css(_TEXT_BLOCKS):
-        if _inside_text_block(node, root):
-            continue
-        text = node.text(separator=" ", strip=True)
-        if not text:
-            continue
-        level = _HEADINGS.get(node.tag)
-        if level is not None:
-            title = title or text
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, text))
-        section = SECTION_SEPARATOR.join(name for _, name in stack) or None
-        blocks.append(Block(text, section=section))
-    if not blocks:
-        text = root.text(separator=" ", strip=True)
-        blocks = [Block(text)] if text else []
-    return LoadedFile(title=title or title_from_path(path), blocks=blocks)
+    reader = _Reader()
+    reader.visit(root, 0)
+    reader.flush()
+    return LoadedFile(
+        title=title or reader.first_heading or title_from_path(path), blocks=reader.blocks
+    )
 
 
-def _inside_text_block(node: Node, root: Node) -> bool:
-    """True when an ancestor is itself a text block, so its text is already taken."""
+def _drop_furniture(tree: HTMLParser) -> None:
+    doomed = list(tree.css(_DROP))
+    for node in tree.css("[id], [class]"):
+        names = f"{node.attributes.get('id') or ''} {node.attributes.get('class') or ''}"
+        if _FURNITURE.search(names.lower()) and not _holds_content(node):
+            doomed.append(node)
+    # Site headers go; an article's own header holds its title and byline.
+    doomed += [h for h in tree.css("header") if not _inside(h, {"main", "article"})]
+    ids = {node.mem_id for node in doomed}
+    for node in doomed:
+        if not _has_ancestor_in(node, ids):  # a removed parent already took it along
+            node.decompose()
+
+
+def _holds_content(node: Node) -> bool:
+    return node.tag in _CONTENT or node.css_first("main, article, h1, [role=main]") is not None
+
+
+def _main_content(tree: HTMLParser) -> Node | None:
+    articles = tree.css("article")
+    return (
+        tree.css_first("main")
+        or tree.css_first("[role=main]")
+        or (articles[0] if len(articles) == 1 else None)
+        or tree.body
+        or tree.root
+    )
+
+
+def _inside(node: Node, tags: set[str]) -> bool:
     parent = node.parent
-    while parent is not None and parent is not root and parent.tag != "html":
-        if parent.tag in _HEADINGS or parent.tag in {"p", "li", "pre", "blockquote", "td", "th"}:
+    while parent is not None:
+        if parent.tag in tags:
             return True
         parent = parent.parent
     return False
+
+
+def _has_ancestor_in(node: Node, ids: set[int]) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.mem_id in ids:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _text(node: Node) -> str:
+    return " ".join((node.text(deep=True) or "").split())
+
+
+class _Reader:
+    """Walks the content tree, collecting inline text into paragraph blocks."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.first_heading = ""
+        self._headings: list[tuple[int, str]] = []
+        self._inline: list[str] = []
+        self._marker = ""  # list marker of the item being read
+        self._items: list[str] = []  # consecutive list items, one block
+        self._counters: list[int | None] = []  # per open list: next number, None for bullets
+
+    @property
+    def section(self) -> str | None:
+        return SECTION_SEPARATOR.join(name for _, name in self._headings) or None
+
+    def visit(self, node: Node, depth: int) -> None:
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":  # source line breaks are spaces; only <br> breaks a line
+                self._inline.append(_SPACE.sub(" ", child.text_content or ""))
+            elif tag == "br":
+                self._inline.append("\n")
+            elif not tag or tag.startswith("-"):
+                continue  # comments, doctype
+            elif depth >= MAX_DEPTH:
+                self._inline.append(" " + (child.text(deep=True) or "") + " ")
+            elif tag in _HEADINGS:
+                self.heading(_HEADINGS[tag], _text(child))
+            elif tag == "pre":
+                self.end_paragraph()
+                self.add(_preformatted(child.text(deep=True) or ""))
+            elif tag == "table":
+                self.end_paragraph()
+                self.add(table_text(_table_rows(child)))
+            elif tag in ("ul", "ol"):
+                self.end_paragraph()
+                self._counters.append(1 if tag == "ol" else None)
+                self.visit(child, depth + 1)
+                self.end_paragraph()
+                self._counters.pop()
+            elif tag == "li":
+                self.end_paragraph()
+                self._marker = self._next_marker()
+                self.visit(child, depth + 1)
+                self.end_paragraph()
+            elif tag in _BLOCKS:
+                self.end_paragraph()
+                self.visit(child, depth + 1)
+                self.end_paragraph()
+            else:
+                self.visit(child, depth + 1)
+
+    def heading(self, level: int, text: str) -> None:
+        self.flush()
+        if not text:
+            return
+        self.first_heading = self.first_heading or text
+        while self._headings and self._headings[-1][0] >= level:
+            self._headings.pop()
+        self._headings.append((level, text))
+        self.add(text)
+
+    def end_paragraph(self) -> None:
+        """Close the inline text read so far as a paragraph (or as a list item)."""
+        lines = [" ".join(line.split()) for line in "".join(self._inline).split("\n")]
+        text = "\n".join(line for line in lines if line)
+        self._inline = []
+        marker, self._marker = self._marker, ""
+        if not text:
+            return
+        if marker:
+            self._items.append(marker + text)
+        else:
+            self.add(text)
+
+    def add(self, text: str) -> None:
+        self._flush_items()
+        if text:
+            self.blocks.append(Block(text, section=self.section))
+
+    def flush(self) -> None:
+        self.end_paragraph()
+        self._flush_items()
+
+    def _flush_items(self) -> None:
+        if self._items:
+            items, self._items = self._items, []
+            self.blocks.append(Block("\n".join(items), section=self.section))
+
+    def _next_marker(self) -> str:
+        if not self._counters or self._counters[-1] is None:
+            return "- "
+        number = self._counters[-1]
+        self._counters[-1] = number + 1
+        return f"{number}. "
+
+
+def _preformatted(text: str) -> str:
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def _table_rows(table: Node) -> list[list[str]]:
+    """Cell texts of the table's own rows (rows of nested tables stay in their cell's text)."""
+    rows = []
+    for row in table.css("tr"):
+        owner = row.parent
+        while owner is not None and owner.tag != "table":
+            owner = owner.parent
+        if owner is None or owner.mem_id != table.mem_id:
+            continue
+        rows.append([_text(cell) for cell in row.iter() if cell.tag in ("td", "th")])
+    return rows

@@ -1,4 +1,9 @@
-"""Markdown: headings become section paths; the text stays readable (markers removed)."""
+"""Markdown: headings become section paths; the text stays readable with the markup removed.
+
+Inline markup goes (links keep their text, emphasis and code ticks their content); list items
+keep a "- " or "1. " marker, one a line; fenced code keeps its lines without the fences; a pipe
+table reads one row a line. YAML front matter is dropped (its `title:` names the document).
+"""
 
 from __future__ import annotations
 
@@ -8,42 +13,160 @@ from pathlib import Path
 from ingest.loaders.decode import read_text, title_from_path
 from ingest.models import Block, LoadedFile
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^(```|~~~)")
 SECTION_SEPARATOR = " › "
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-{2,})\s*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
+_BULLET = re.compile(r"^(\s*)[*+-]\s+")
+_QUOTE = re.compile(r"^ {0,3}>\s?")
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_INLINE = [
+    (re.compile(r"<!--.*?-->"), ""),
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image: its alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # link: its text
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference link
+    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # autolink
+    (re.compile(r"`+([^`\n]+?)`+"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),  # backslash escapes
+]
 
 
 def load_markdown(path: Path) -> LoadedFile:
     """Load a Markdown file: one block per section, headings kept as the section path."""
     text = read_text(path)
-    blocks: list[Block] = []
-    stack: list[tuple[int, str]] = []
-    lines: list[str] = []
-    title: str | None = None
-    in_fence = False
-
-    def flush() -> None:
-        body = "\n".join(lines).strip()
-        if body:
-            section = SECTION_SEPARATOR.join(name for _, name in stack) or None
-            blocks.append(Block(body, section=section))
-        lines.clear()
-
+    title = None
+    front = _FRONT_MATTER.match(text)
+    if front:
+        found = re.search(r"(?m)^title:\s*[\"']?(.*?)[\"']?\s*$", front.group(1))
+        title = found.group(1).strip() if found and found.group(1).strip() else None
+        text = text[front.end() :]
+    reader = _Reader()
     for line in text.splitlines():
-        if _FENCE.match(line.strip()):
-            in_fence = not in_fence
-            continue  # keep code readable without the fence markers
-        heading = None if in_fence else _HEADING.match(line)
-        if heading is None:
+        reader.line(line)
+    reader.flush()
+    return LoadedFile(title=title or reader.title or title_from_path(path), blocks=reader.blocks)
+
+
+def table_text(rows: list[list[str]]) -> str:
+    """A table as readable lines: "Header: value; Header: value" per row when the first row
+    names distinct columns, else the cells joined with " | "."""
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return ""
+    header = rows[0]
+    named = len(rows) > 1 and len(header) > 1 and all(header) and len(set(header)) == len(header)
+    lines = []
+    for cells in rows[1:] if named else rows:
+        if named and len(cells) == len(header):
+            pairs = zip(header, cells, strict=True)
+            line = "; ".join(f"{name}: {value}" for name, value in pairs if value)
+        else:
+            line = " | ".join(cell for cell in cells if cell)
+        if line:
             lines.append(line)
-            continue
-        flush()
-        level, name = len(heading.group(1)), heading.group(2).strip()
-        if title is None and level == 1:
-            title = name
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, name))
-        lines.append(name)  # the heading stays searchable as the section's first line
-    flush()
-    return LoadedFile(title=title or title_from_path(path), blocks=blocks)
+    return "\n".join(lines)
+
+
+def strip_inline(text: str) -> str:
+    """Text without inline Markdown: links keep their text, emphasis and code their content."""
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class _Reader:
+    """Reads lines into section blocks, tracking headings, code fences and tables."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.title: str | None = None
+        self._headings: list[tuple[int, str]] = []
+        self._lines: list[str] = []
+        self._fence: str | None = None  # the open fence's marker
+        self._table: list[list[str]] | None = None
+        self._in_paragraph = False  # the last line is paragraph text (may become a heading)
+
+    def line(self, line: str) -> None:
+        if self._fence is not None:
+            if line.strip().startswith(self._fence):
+                self._fence = None
+            else:
+                self._lines.append(line.rstrip())  # code: kept as written
+            return
+        fence = _FENCE.match(line)
+        if fence:
+            self._end_table()
+            self._in_paragraph = False
+            self._fence = fence.group(1)[0] * 3
+            return
+        if self._table is not None:
+            if "|" in line and line.strip():
+                self._table.append(_cells(line))
+                return
+            self._end_table()
+        heading = _HEADING.match(line)
+        if heading:
+            self._heading(len(heading.group(1)), heading.group(2))
+            return
+        if _SETEXT.match(line) and self._in_paragraph:  # "Title" underlined with === or ---
+            self._heading(1 if line.strip()[0] == "=" else 2, self._lines.pop())
+            return
+        if (
+            _TABLE_RULE.match(line)
+            and "|" in line
+            and self._in_paragraph
+            and "|" in self._lines[-1]
+        ):
+            self._table = [_cells(self._lines.pop())]
+            return
+        self._in_paragraph = False
+        if _RULE.match(line) or _LINK_DEFINITION.match(line):
+            return
+        line = _QUOTE.sub("", line)
+        bullet = _BULLET.match(line)
+        line = _BULLET.sub(r"\1- ", line)
+        self._lines.append(strip_inline(line))
+        self._in_paragraph = bool(line.strip()) and not bullet
+
+    def flush(self) -> None:
+        self._end_table()
+        body = "\n".join(self._lines).strip()
+        if body:
+            section = SECTION_SEPARATOR.join(name for _, name in self._headings) or None
+            self.blocks.append(Block(body, section=section))
+        self._lines.clear()
+
+    def _heading(self, level: int, raw: str) -> None:
+        self.flush()
+        self._in_paragraph = False
+        name = " ".join(strip_inline(raw).split())
+        if not name:
+            return
+        if self.title is None and level == 1:
+            self.title = name
+        while self._headings and self._headings[-1][0] >= level:
+            self._headings.pop()
+        self._headings.append((level, name))
+        self._lines.append(name)  # the heading stays searchable as the section's first line
+
+    def _end_table(self) -> None:
+        if self._table is not None:
+            rows, self._table = self._table, None
+            if self._lines and self._lines[-1].strip():
+                self._lines.append("")
+            self._lines.append(table_text(rows))
+            self._in_paragraph = False
+
+
+def _cells(line: str) -> list[str]:
+    row = line.strip()
+    row = row.removeprefix("|").removesuffix("|")
+    return [" ".join(strip_inline(cell).split()) for cell in re.split(r"(?<!\\)\|", row)]

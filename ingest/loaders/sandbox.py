@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -30,15 +31,16 @@ TIMEOUT_S = 30.0
 # Address-space cap of a worker. It counts the interpreter and pypdf/python-docx too (~100 MB);
 # ordinary documents parse in well under half of it.
 MEMORY_MB = 1024
-# Modules the fork server imports once, so each worker starts in milliseconds.
-PRELOAD = ["ingest.loaders.pdf", "ingest.loaders.docx"]
+# Modules the fork server imports once, so each worker starts in milliseconds (a missing
+# optional parser is skipped here and reported by its loader). Workers also need the main
+# module (multiprocessing's rule); it is preloaded too when it is a file, so that it is
+# imported once in the server rather than once per worker.
+PRELOAD = ["ingest.loaders", "pypdf", "docx"]
 
 Loader = Callable[[Path], LoadedFile]
 
 
-def sandboxed(
-    loader: Loader, timeout_s: float = TIMEOUT_S, memory_mb: int = MEMORY_MB
-) -> Loader:
+def sandboxed(loader: Loader, timeout_s: float = TIMEOUT_S, memory_mb: int = MEMORY_MB) -> Loader:
     """`loader` wrapped to run in a worker process; it must be a module-level function."""
 
     @functools.wraps(loader)
@@ -59,7 +61,12 @@ def run_sandboxed(
     )
     try:
         worker.start()
+    except (OSError, EOFError, AssertionError) as exc:  # no fork server, or we are a daemon
+        receiver.close()
+        raise UnreadableFileError(str(path), f"could not start a parser process ({exc})") from exc
+    finally:
         sender.close()  # only the worker writes; EOF on our end then means it died
+    try:
         # Poll the pipe rather than join the worker: a large result fills the pipe and the
         # worker cannot exit until we read it.
         if not receiver.poll(timeout_s):
@@ -152,6 +159,8 @@ def _context() -> BaseContext:
     """The fork server where available (cheap, clean workers), else spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
+        main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+        main = ["__main__"] if main_file and os.path.isfile(main_file) else []
+        ctx.set_forkserver_preload(main + PRELOAD)
         return ctx
     return multiprocessing.get_context("spawn")

@@ -21,10 +21,11 @@ def _docs(tmp_path: Path) -> Path:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "refunds.txt").write_text(
-        "Refunds are paid within 14 days of the return arriving at our warehouse.",
-        encoding="utf-8")
+        "Refunds are paid within 14 days of the return arriving at our warehouse.", encoding="utf-8"
+    )
     (folder / "shipping.md").write_text(
-        "# Shipping\n\nParcels ship from Rotterdam every weekday before noon.", encoding="utf-8")
+        "# Shipping\n\nParcels ship from Rotterdam every weekday before noon.", encoding="utf-8"
+    )
     return folder
 
 
@@ -48,7 +49,8 @@ def test_changed_file_is_replaced_and_removed_file_pruned(
     docs = _docs(tmp_path)
     ingest_paths(settings.index, [docs], embedder, settings)
     (docs / "refunds.txt").write_text(
-        "Refunds are now paid within 30 days by bank transfer.", encoding="utf-8")
+        "Refunds are now paid within 30 days by bank transfer.", encoding="utf-8"
+    )
     report = ingest_paths(settings.index, [docs], embedder, settings)
     assert [Path(s).name for s in report.updated] == ["refunds.txt"]
     assert report.chunks_embedded == 1 and report.unchanged == 1
@@ -99,15 +101,19 @@ def test_opening_with_another_model_or_format_fails_clearly(
     with pytest.raises(IncompatibleIndexError, match="built with model"):
         Collection.open(settings.index, other)
     with pytest.raises(IncompatibleIndexError, match="chunked with"):
-        ingest_paths(settings.index, [tmp_path / "docs"], embedder,
-                     settings.model_copy(update={"chunk_tokens": 64}))
+        ingest_paths(
+            settings.index,
+            [tmp_path / "docs"],
+            embedder,
+            settings.model_copy(update={"chunk_tokens": 64}),
+        )
     version = current_version(settings.index)
     assert version is not None
     manifest_path = version / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["format_version"] = 999
     manifest_path.write_text(json.dumps(manifest))
-    with pytest.raises(IncompatibleIndexError, match="format version 999"):
+    with pytest.raises(IncompatibleIndexError, match=r"format version 999"):
         Collection.open(settings.index, embedder)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ingest.chunk import chunk_document, count_tokens
 from ingest.documents import assemble
 from ingest.models import Block
@@ -29,7 +31,7 @@ def test_chunks_respect_size_overlap_and_sentence_boundaries() -> None:
         assert chunk.text.startswith("Sentence number") and chunk.text.endswith("detail.")
         assert count_tokens(chunk.text) <= 60 + 5  # joins between sentences cost a token
     # Consecutive chunks share text (overlap), and together they cover the document.
-    assert all(b.start < a.end for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(b.start < a.end for a, b in pairwise(chunks))
     assert chunks[0].start == 0 and chunks[-1].end == len(doc.text)
 
 
@@ -42,11 +44,17 @@ def test_a_sentence_longer_than_a_chunk_is_cut_at_words() -> None:
 
 
 def test_chunks_do_not_cross_sections() -> None:
-    doc = assemble("d", "T", "s", [Block("Alpha text here.", section="A"),
-                                   Block("Beta text here.", section="B")])
+    doc = assemble(
+        "d",
+        "T",
+        "s",
+        [Block("Alpha text here.", section="A"), Block("Beta text here.", section="B")],
+    )
     chunks = chunk_document(doc, max_tokens=100, overlap=10)
-    assert [(c.text, c.section) for c in chunks] == [("Alpha text here.", "A"),
-                                                      ("Beta text here.", "B")]
+    assert [(c.text, c.section) for c in chunks] == [
+        ("Alpha text here.", "A"),
+        ("Beta text here.", "B"),
+    ]
 
 
 def test_fits_splits_chunks_the_model_would_truncate() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.clean import clean_blocks, clean_block_text, normalise_whitespace
+from ingest.clean import clean_block_text, clean_blocks, normalise_whitespace
 from ingest.documents import assemble
 from ingest.models import Block
 
@@ -50,8 +50,13 @@ def test_glued_hide_label_is_dropped_but_words_starting_with_hide_stay() -> None
 
 
 def test_repeated_and_truncated_passages_are_dropped_across_blocks() -> None:
-    blocks = [Block(FULL), Block("Feb 2017 - Apr 2018 | DPKO"), Block(FULL[:80]),
-              Block("Feb 2017 - Apr 2018 | DPKO"), Block(FULL)]
+    blocks = [
+        Block(FULL),
+        Block("Feb 2017 - Apr 2018 | DPKO"),
+        Block(FULL[:80]),
+        Block("Feb 2017 - Apr 2018 | DPKO"),
+        Block(FULL),
+    ]
     cleaned = clean_blocks(blocks)
     texts = [b.text for b in cleaned]
     assert texts.count(FULL) == 1
@@ -69,8 +74,9 @@ def test_sample_corpus_documents_are_clean(sample_collection) -> None:
 
 
 def test_assembled_document_spans_point_into_its_text() -> None:
-    doc = assemble("d1", "T", "src", [Block("Alpha one.", section="A"), Block("Beta two.",
-                                                                           section="B")])
+    doc = assemble(
+        "d1", "T", "src", [Block("Alpha one.", section="A"), Block("Beta two.", section="B")]
+    )
     assert doc.text == "Alpha one.\n\nBeta two."
     assert [doc.text[s.start : s.end] for s in doc.spans] == ["Alpha one.", "Beta two."]
     assert doc.locate(12) is not None and doc.locate(12).section == "B"
