@@ -32,7 +32,15 @@ serve: install
 	$(BIN)/askdocs ingest evals/corpus
 	$(BIN)/askdocs serve --host $(HOST) --port $(PORT)
 
-test: install-dev
+# The browser tests drive Debian's /usr/bin/chromium (never a downloaded one) via playwright.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+test: install-dev browser
 	$(BIN)/python -m pytest -q
 
 lint: install-dev

@@ -43,8 +43,14 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for router in (ask.router, search.router, documents.router, admin.router, health.router,
-                   pages.router):
+    for router in (
+        ask.router,
+        search.router,
+        documents.router,
+        admin.router,
+        health.router,
+        pages.router,
+    ):
         app.include_router(router)
     app.add_middleware(CORSMiddleware, allowed_origins=settings.allowed_origins)
     return app

@@ -12,18 +12,20 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal, NoReturn
 
 from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from pydantic import BaseModel
 
-from askdocs.errors import IndexNotFoundError, NotFoundError, UnreadableFileError
+from askdocs.errors import IndexNotFoundError, NotFoundError
 from askdocs.settings import Settings
-from index.writer import ingest_documents
-from ingest.documents import assemble, document_id, source_of
-from ingest.loaders import LOADERS, load_file, supported
+from index.writer import IngestReport, ingest_documents
+from ingest.documents import Skipped, document_id, load_documents, source_of
+from ingest.loaders import LOADERS, supported
 from ingest.models import Document
 from service.deps import AdminDep, HolderDep, SettingsDep
 
@@ -35,6 +37,8 @@ MAX_STEM_CHARS = 100
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 _RUNS = re.compile(r"_{2,}")
 _COPY_BLOCK = 1024 * 1024
+# Ingest plus the file move (or delete plus unlink) as one step, so files and index agree.
+_WRITES = threading.Lock()
 
 
 class UploadedDocument(BaseModel):
@@ -84,7 +88,9 @@ def safe_name(filename: str | None) -> str:
 
 @router.post("", response_model=UploadResponse, status_code=status.HTTP_201_CREATED)
 def upload_documents(
-    files: Annotated[list[UploadFile], File(description="One or more .txt, .md or .html files.")],
+    files: Annotated[
+        list[UploadFile], File(description="One or more documents (any format askdocs ingests).")
+    ],
     _admin: AdminDep,
     holder: HolderDep,
     settings: SettingsDep,
@@ -106,9 +112,10 @@ def upload_documents(
             staged = staging / name
             _save(upload, staged)
             docs.append(_load(upload, staged, folder / name))
-        report = ingest_documents(settings.index, docs, holder.embedder, settings)
-        for name in names:
-            os.replace(staging / name, folder / name)
+        with _WRITES:
+            report = ingest_documents(settings.index, docs, holder.embedder, settings)
+            for name in names:
+                os.replace(staging / name, folder / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return UploadResponse(
@@ -117,11 +124,7 @@ def upload_documents(
                 doc_id=doc.id,
                 title=doc.title,
                 filename=name,
-                status="added"
-                if doc.source in report.added
-                else "updated"
-                if doc.source in report.updated
-                else "unchanged",
+                status=_status(doc.source, report),
             )
             for doc, name in zip(docs, names, strict=True)
         ],
@@ -140,14 +143,15 @@ def delete_document(
         doc = holder.get().get_document(doc_id)
     except IndexNotFoundError as exc:
         raise NotFoundError(f"no document with id {doc_id!r}") from exc
-    report = ingest_documents(
-        settings.index, [], holder.embedder, settings, remove_ids=[doc_id]
-    )
-    if not report.removed:  # removed by a concurrent request meanwhile
-        raise NotFoundError(f"no document with id {doc_id!r}")
-    stored = Path(doc.source)
-    if stored.parent == uploads_dir(settings).resolve():
-        stored.unlink(missing_ok=True)
+    with _WRITES:
+        report = ingest_documents(
+            settings.index, [], holder.embedder, settings, remove_ids=[doc_id]
+        )
+        if not report.removed:  # removed by a concurrent request meanwhile
+            raise NotFoundError(f"no document with id {doc_id!r}")
+        stored = Path(doc.source)
+        if stored.parent == uploads_dir(settings).resolve():
+            stored.unlink(missing_ok=True)
     return DeleteResponse(
         deleted=doc_id,
         title=doc.title,
@@ -157,8 +161,15 @@ def delete_document(
     )
 
 
+def _status(source: str, report: IngestReport) -> Literal["added", "updated", "unchanged"]:
+    if source in report.added:
+        return "added"
+    return "updated" if source in report.updated else "unchanged"
+
+
 def _refuse(upload: UploadFile, reason: str) -> NoReturn:
-    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{upload.filename}: {reason}")
+    name = upload.filename or "(unnamed file)"
+    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name}: {reason}")
 
 
 def _save(upload: UploadFile, target: Path) -> None:
@@ -177,12 +188,11 @@ def _save(upload: UploadFile, target: Path) -> None:
 
 def _load(upload: UploadFile, staged: Path, final: Path) -> Document:
     """The cleaned document of a staged file, identified by the path it will be kept at."""
-    try:
-        loaded = load_file(staged)
-    except UnreadableFileError as exc:
-        _refuse(upload, exc.reason)
+    results = list(load_documents([staged]))
+    for result in results:
+        if isinstance(result, Skipped):
+            _refuse(upload, result.reason)
+    if len(results) != 1 or not isinstance(results[0], Document):
+        _refuse(upload, "expected one document in the file")
     source = source_of(final)
-    doc = assemble(document_id(source), loaded.title, source, loaded.blocks)
-    if not doc.text:
-        _refuse(upload, "no text left after cleaning")
-    return doc
+    return replace(results[0], id=document_id(source), source=source)

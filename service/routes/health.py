@@ -17,8 +17,14 @@ def healthz(holder: HolderDep) -> Health:
     try:
         collection = holder.get()
     except IndexNotFoundError:
-        return Health(status="no-index", documents=0, chunks=0, version=None,
-                      model=holder.settings.model)
+        return Health(
+            status="no-index", documents=0, chunks=0, version=None, model=holder.settings.model
+        )
     documents, chunks = collection.manifest.documents, collection.manifest.chunks
-    return Health(status="ok", documents=documents, chunks=chunks,
-                  version=collection.version, model=collection.manifest.model)
+    return Health(
+        status="ok",
+        documents=documents,
+        chunks=chunks,
+        version=collection.version,
+        model=collection.manifest.model,
+    )

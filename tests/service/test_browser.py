@@ -1,0 +1,441 @@
+"""The chat page, the document view and the embeddable widget in a real browser (Debian
+chromium via playwright), against askdocs served over real HTTP with the real model and index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
+
+from askdocs.settings import Settings
+from index.collection import Collection
+from index.embedder import Embedder
+from index.writer import ingest_paths
+
+if TYPE_CHECKING:
+    from tests.service.conftest import LiveServer, StaticSite
+
+QUESTION = "In a sentence, what is the Spotlight Initiative?"
+EVIDENCE = (
+    "Spotlight Initiative is the United Nations Secretary-General’s High Impact Initiative "
+    "to end violence against women and girls"
+)
+OFF_TOPIC = "How many moons does Jupiter have?"
+SHADOW = "document.querySelector('askdocs-widget').shadowRoot"
+
+PHONE: ViewportSize = {"width": 375, "height": 700}
+# Global rules of the kind real sites ship, made as aggressive as CSS allows (!important on
+# everything, rules on the widget's own class names).
+HOSTILE_CSS = """
+  * { font-family: "Comic Sans MS", cursive !important; color: #f0f !important;
+      line-height: 3 !important; letter-spacing: 4px !important; box-sizing: content-box !important;
+      margin: 7px !important; padding: 9px !important; position: relative !important;
+      z-index: 0 !important; width: auto !important; height: auto !important; }
+  body { font-size: 31px !important; background: #222 !important; }
+  div { display: inline !important; position: static !important; border: 6px dashed lime !important;
+        background: yellow !important; padding: 30px !important; margin: 40px !important; }
+  button { display: none !important; width: 3px !important; }
+  section, ol, li, form, textarea, h2, h4, blockquote, mark, a, svg, span {
+    display: none !important; }
+  .launcher, .panel, .src, .log { background: red !important; display: none !important; }
+"""
+# Plain text keeps every character (the Markdown loader would drop the link syntax); the file
+# name, and so the title, carries markup too.
+HOSTILE_NAME = "Zebra audit <img src=x onerror=window.__pwned=1>.txt"
+HOSTILE_DOC = (
+    "The zebra audit ledger is kept in the vault <img src=x onerror=\"window.__pwned='img'\"> "
+    "beside <script>window.__pwned='script'</script> and the "
+    "[zebra ledger link](javascript:window.__pwned='link') for the auditors.\n"
+)
+HOSTILE_QUESTION = "Where is the zebra audit ledger kept?"
+
+
+def host_page(live: LiveServer, title: str, css: str = "", body: str = "", extra: str = "") -> str:
+    """A page of another site that embeds the widget with the README's one-line snippet."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{css}</style></head>
+<body>
+<nav><a href="index.html">Home</a> <a href="second.html">Second page</a></nav>
+<h1>{title}</h1>
+{body}
+<script src="{live.url}/widget.js" data-title="Ask our docs" data-accent="#0b6e4f"
+        data-greeting="Hello! Ask about our programmes." {extra} async></script>
+</body></html>"""
+
+
+def open_widget(page: Page) -> Locator:
+    """Click the launcher; return the chat dialog."""
+    page.get_by_role("button", name="Ask our docs").click()
+    dialog = page.get_by_role("dialog", name="Ask our docs")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def ask_widget(page: Page, dialog: Locator, question: str) -> Locator:
+    """Ask in the widget; return the answer bubble."""
+    answers = dialog.locator(".msg.bot, .msg.notice, .msg.error")
+    before = answers.count()
+    dialog.get_by_label("Your question").fill(question)
+    dialog.get_by_role("button", name="Send").click()
+    expect(answers).to_have_count(before + 1)
+    return answers.last
+
+
+def ask_page(page: Page, question: str) -> Locator:
+    """Ask on the chat page; return the answer turn."""
+    answers = page.locator(".turn.answer, .turn.notice, .turn.error")
+    before = answers.count()
+    page.get_by_label("Your question").fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(answers).to_have_count(before + 1)
+    return answers.last
+
+
+def script_errors(page: Page) -> list[str]:
+    """Collect uncaught script errors and console errors (CSP violations included)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return errors
+
+
+def flag(page: Page) -> object:
+    """The window flag any injected handler would set."""
+    page.wait_for_timeout(300)  # let any error handler of a broken <img> fire
+    return page.evaluate("window.__pwned")
+
+
+# 1. The chat page ------------------------------------------------------------------------
+
+
+def test_chat_page_answers_with_source_card_linking_to_highlighted_excerpt(
+    page: Page, live_server: LiveServer
+) -> None:
+    errors = script_errors(page)
+    page.goto(live_server.url + "/")
+    expect(page.get_by_label("Your question")).to_be_visible()
+    answer = ask_page(page, QUESTION)
+    expect(answer.locator(".text")).to_contain_text(EVIDENCE)
+    marker = answer.locator("a.cite").first
+    expect(marker).to_have_text("[1]")
+    card = answer.locator(".source").first
+    expect(card.locator("mark")).to_contain_text(EVIDENCE)  # evidence highlighted in the card
+    expect(card.locator(".excerpt")).to_contain_text("…")  # with the text around it
+    excerpt = card.locator("mark").inner_text()
+    marker.click()  # [1] jumps to source card 1
+    expect(page).to_have_url(re.compile(r"#src-\d+-1$"))
+
+    link = card.get_by_role("link", name=re.compile("Open at this passage"))
+    href = link.get_attribute("href") or ""
+    assert re.fullmatch(r"/documents/[0-9a-f]+#\d+-\d+", href)
+    link.click()
+    expect(page).to_have_url(re.compile(r"/documents/[0-9a-f]+#\d+-\d+$"))
+    highlighted = page.locator("#doc-text mark#excerpt")
+    expect(highlighted).to_have_text(excerpt)
+    expect(highlighted).to_be_in_viewport()
+    expect(highlighted).to_be_focused()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Spotlight Initiative and DPKO profile"
+    )
+
+    page.go_back()  # the conversation survives the round trip (sessionStorage)
+    expect(page.locator(".turn.answer .text").first).to_contain_text(EVIDENCE)
+    assert errors == []
+
+
+def test_chat_page_says_when_documents_dont_cover_the_question(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url + "/")
+    answer = ask_page(page, OFF_TOPIC)
+    expect(answer).to_have_class(re.compile("notice"))
+    expect(answer).to_contain_text("The documents don't cover this question.")
+    expect(answer.locator(".source")).to_have_count(0)
+
+
+def test_chat_page_says_when_the_service_is_unreachable(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(live_server.url + "/")
+    page.route("**/api/ask", lambda route: route.abort("connectionrefused"))
+    answer = ask_page(page, QUESTION)
+    expect(answer).to_have_class(re.compile("error"))
+    expect(answer).to_contain_text("Can't reach the askdocs service")
+    expect(page.get_by_label("Your question")).to_have_value(QUESTION)  # ready to resend
+
+
+def test_chat_page_sends_history_for_follow_ups(page: Page, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/")
+    ask_page(page, "Is there a quota for women in security institutions?")
+    with page.expect_request("**/api/ask") as request:
+        answer = ask_page(page, "And in Mali?")
+    sent = json.loads(request.value.post_data or "{}")
+    assert sent["history"][0] == {
+        "role": "user",
+        "content": "Is there a quota for women in security institutions?",
+    }
+    expect(answer.locator(".text")).to_contain_text("In Mali")
+
+
+# 2. The widget on another site, with hostile CSS ------------------------------------------
+
+
+def test_widget_on_hostile_page_answers_with_sources(
+    page: Page, live_server: LiveServer, host_site: StaticSite, tmp_path: Path
+) -> None:
+    probe = (
+        '<p class="msg user notice" id="probe">Host text using the widget\'s class names.</p>'
+        '<div class="panel">The shop\'s own panel</div><button type="button">Buy</button>'
+    )
+    url = host_site.write(
+        "hostile.html", host_page(live_server, "Hostile shop", HOSTILE_CSS, probe)
+    )
+    errors = script_errors(page)
+    page.goto(url)
+    launcher = page.get_by_role("button", name="Ask our docs")
+    expect(launcher).to_be_visible()
+    box = launcher.bounding_box()
+    assert box is not None and 50 <= box["width"] <= 62 and 50 <= box["height"] <= 62
+    assert launcher.get_attribute("aria-expanded") == "false"
+
+    dialog = open_widget(page)
+    expect(dialog.get_by_text("Hello! Ask about our programmes.")).to_be_visible()
+    answer = ask_widget(page, dialog, QUESTION)
+    expect(answer).to_contain_text(EVIDENCE)
+    source = answer.locator(".src").first
+    expect(source).to_be_visible()
+    expect(source.locator("mark")).to_contain_text(EVIDENCE)
+    expect(source).to_contain_text("Spotlight Initiative and DPKO profile")
+    link = source.get_by_role("link", name=re.compile("Open at this passage"))
+    href = link.get_attribute("href") or ""
+    assert re.fullmatch(re.escape(live_server.url) + r"/documents/[0-9a-f]+#\d+-\d+", href)
+    assert link.get_attribute("target") == "_blank"
+
+    # The page's CSS did not reach inside: the widget keeps its own font, colours and layout.
+    style = dialog.evaluate(
+        "e => { const s = getComputedStyle(e.querySelector('.msg.bot p'));"
+        " return [s.fontFamily, s.color, s.letterSpacing, getComputedStyle(e).display]; }"
+    )
+    assert "Comic" not in style[0] and style[1] != "rgb(255, 0, 255)"
+    assert style[2] == "normal" and style[3] == "flex"
+    panel = dialog.bounding_box()
+    assert panel is not None and panel["x"] + panel["width"] <= 1280 and panel["y"] >= 0
+    # ...and the widget's CSS did not leak out onto the host's elements with the same classes.
+    leaked = page.evaluate(
+        "() => { const s = getComputedStyle(document.getElementById('probe'));"
+        " return [s.borderTopLeftRadius, s.backgroundColor, s.borderLeftWidth]; }"
+    )
+    assert leaked == ["0px", "rgba(0, 0, 0, 0)", "0px"]
+
+    source.evaluate("card => card.scrollIntoView({block: 'end'})")  # answer end and card 1
+    assert [e for e in errors if "favicon" not in e and "404" not in e] == []
+    shot = tmp_path / "widget-open.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    print(f"widget screenshot: {shot}")
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A page at phone width."""
+    # Reduced motion: no opening animation, so the panel's box is final once it is visible.
+    ctx = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, reduced_motion="reduce"
+    )
+    ctx.set_default_timeout(30_000)
+    yield ctx.new_page()
+    ctx.close()
+
+
+def test_widget_fills_a_phone_screen(
+    phone: Page, live_server: LiveServer, host_site: StaticSite, tmp_path: Path
+) -> None:
+    page = phone
+    page.goto(host_site.write("phone.html", host_page(live_server, "Phone shop")))
+    dialog = open_widget(page)
+    box = dialog.bounding_box()
+    assert box is not None
+    assert (round(box["x"]), round(box["y"])) == (0, 0)
+    assert (round(box["width"]), round(box["height"])) == (PHONE["width"], PHONE["height"])
+    answer = ask_widget(page, dialog, QUESTION)
+    expect(answer.locator(".src").first).to_be_in_viewport()
+    expect(dialog.get_by_role("button", name="Close chat")).to_be_in_viewport()
+    page.screenshot(path=str(tmp_path / "widget-phone.png"))
+
+
+def test_widget_remembers_the_conversation_across_pages(
+    page: Page, live_server: LiveServer, host_site: StaticSite
+) -> None:
+    host_site.write("second.html", host_page(live_server, "Second page"))
+    page.goto(host_site.write("index.html", host_page(live_server, "Home page")))
+    dialog = open_widget(page)
+    first = "What did MINUSMA do on security sector reform in Mali?"
+    ask_widget(page, dialog, first)
+
+    page.get_by_role("link", name="Second page").click()
+    expect(page.get_by_role("heading", name="Second page")).to_be_visible()
+    dialog = page.get_by_role("dialog", name="Ask our docs")
+    expect(dialog).to_be_visible()  # it was open: it stays open
+    expect(dialog.locator(".msg.user").first).to_have_text(first)
+    with page.expect_request(f"{live_server.url}/api/ask") as request:
+        answer = ask_widget(
+            page, dialog, "Is there a quota for women in the security forces there?"
+        )
+    history = json.loads(request.value.post_data or "{}")["history"]
+    assert history[0] == {"role": "user", "content": first}
+    assert history[1]["role"] == "assistant"
+    expect(answer).to_contain_text("30% female quota")
+
+
+# 3. Hostile document text is shown as text -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_server(
+    serve: Callable[[Settings], LiveServer],
+    sample_settings: Settings,
+    sample_collection: Collection,
+    embedder: Embedder,
+    host_site: StaticSite,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> LiveServer:
+    """askdocs over the sample corpus plus a document full of markup and script."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    index = Path(shutil.copytree(sample_settings.index, tmp / "index"))
+    docs = tmp / "docs"
+    docs.mkdir()
+    (docs / HOSTILE_NAME).write_text(HOSTILE_DOC, encoding="utf-8")
+    settings = Settings(index=index, allowed_origins=[host_site.url])
+    report = ingest_paths(index, [docs], embedder, settings)
+    assert len(report.added) == 1
+    return serve(settings)
+
+
+def test_widget_renders_hostile_document_text_as_text(
+    page: Page, hostile_server: LiveServer, host_site: StaticSite
+) -> None:
+    page.goto(host_site.write("xss.html", host_page(hostile_server, "Plain shop")))
+    dialog = open_widget(page)
+    answer = ask_widget(page, dialog, HOSTILE_QUESTION)
+    expect(answer).to_contain_text("""<img src=x onerror="window.__pwned='img'">""")
+    expect(answer).to_contain_text("<script>window.__pwned='script'</script>")
+    expect(answer).to_contain_text("[zebra ledger link](javascript:window.__pwned='link')")
+    source = answer.locator(".src").first
+    expect(source.locator("h4")).to_contain_text("Zebra audit <img src=x onerror=window.__pwned=1>")
+    injected = page.evaluate(
+        f"{SHADOW}.querySelectorAll('img, script, iframe, a[href^=\"javascript:\"]').length"
+    )
+    assert injected == 0
+    assert flag(page) is None
+
+    with page.context.expect_page() as opened:  # the source link opens the document view
+        source.get_by_role("link", name=re.compile("Open at this passage")).click()
+    view = opened.value
+    expect(view.locator("mark#excerpt")).to_contain_text("<script>window.__pwned='script'</script>")
+    expect(view.locator("mark#excerpt")).to_be_in_viewport()
+    assert view.locator("#doc-text img, #doc-text script").count() == 0
+    assert flag(view) is None
+    assert flag(page) is None
+
+
+def test_chat_page_and_document_view_render_hostile_text_as_text(
+    page: Page, hostile_server: LiveServer
+) -> None:
+    page.goto(hostile_server.url + "/")
+    answer = ask_page(page, HOSTILE_QUESTION)
+    expect(answer.locator(".text")).to_contain_text("<script>window.__pwned='script'</script>")
+    assert page.locator(".conversation img, .conversation script").count() == 0
+    assert page.locator('.conversation a[href^="javascript:"]').count() == 0
+    assert flag(page) is None
+
+    answer.get_by_role("link", name=re.compile("Open at this passage")).first.click()
+    mark = page.locator("mark#excerpt")
+    expect(mark).to_contain_text("""<img src=x onerror="window.__pwned='img'">""")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Zebra audit <img src=x onerror=window.__pwned=1>"
+    )
+    assert page.locator("#doc-text img, #doc-text script").count() == 0
+    assert flag(page) is None
+
+
+# 4. Origins that are not allowed ------------------------------------------------------------
+
+
+def test_browser_refuses_requests_from_a_non_allowed_origin(
+    page: Page, live_server: LiveServer, host_site: StaticSite, foreign_site: StaticSite
+) -> None:
+    probe = """async (base) => Promise.all([
+        fetch(base + '/healthz').then(r => 'allowed ' + r.status, e => 'refused ' + e.name),
+        fetch(base + '/api/ask', {method: 'POST', headers: {'Content-Type': 'application/json'},
+              body: JSON.stringify({question: 'What is the Spotlight Initiative?'})})
+          .then(r => 'allowed ' + r.status, e => 'refused ' + e.name)])"""
+
+    page.goto(foreign_site.write("foreign.html", host_page(live_server, "Foreign shop")))
+    assert page.evaluate(probe, live_server.url) == ["refused TypeError", "refused TypeError"]
+    answer = ask_widget(page, open_widget(page), QUESTION)  # the widget says it can't connect
+    expect(answer).to_have_class(re.compile("error"))
+    expect(answer).to_contain_text("can't be reached")
+    # The server did answer, but without the header the browser needs.
+    response = httpx.get(live_server.url + "/healthz", headers={"Origin": foreign_site.url})
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+
+    page.goto(host_site.write("allowed.html", host_page(live_server, "Allowed shop")))
+    assert page.evaluate(probe, live_server.url) == ["allowed 200", "allowed 200"]
+
+
+# 5. Keyboard only ----------------------------------------------------------------------------
+
+
+def _focused_in_widget(page: Page) -> str:
+    """Describe the element focused inside the widget ('' when focus is outside it)."""
+    return str(
+        page.evaluate(
+            "() => { const h = document.querySelector('askdocs-widget');"
+            " if (document.activeElement !== h) return '';"
+            " const e = h.shadowRoot.activeElement;"
+            " return e ? e.tagName.toLowerCase() + '.' + e.className + '|'"
+            " + (e.getAttribute('aria-label') || e.textContent) : ''; }"
+        )
+    )
+
+
+def test_widget_works_with_the_keyboard_alone(
+    page: Page, live_server: LiveServer, host_site: StaticSite
+) -> None:
+    page.goto(host_site.write("keyboard.html", host_page(live_server, "Keyboard shop")))
+    launcher = page.get_by_role("button", name="Ask our docs")
+    expect(launcher).to_be_visible()
+    for _ in range(10):  # tab past the page's own links to the launcher
+        page.keyboard.press("Tab")
+        if _focused_in_widget(page).startswith("button.launcher"):
+            break
+    assert _focused_in_widget(page) == "button.launcher|Ask our docs"
+
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Ask our docs")
+    expect(dialog).to_be_visible()
+    assert launcher.get_attribute("aria-expanded") == "true"
+    assert _focused_in_widget(page).startswith("textarea")
+
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    expect(dialog.locator(".msg.bot .src").first).to_contain_text(EVIDENCE)
+    assert _focused_in_widget(page).startswith("textarea")  # ready for the next question
+    page.keyboard.press("Tab")
+    assert _focused_in_widget(page) == "button.send|Send"
+
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert _focused_in_widget(page) == "button.launcher|Ask our docs"
+    assert launcher.get_attribute("aria-expanded") == "false"
