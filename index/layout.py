@@ -1,9 +1,9 @@
 """Where an index keeps its versions, which one is current, and the write lock.
 
-    INDEX/
-      CURRENT              name of the live version (replaced atomically)
-      .lock                held by the one process writing a new version
-      versions/NAME/       manifest.json, store.sqlite, vectors.faiss, bm25/
+INDEX/
+  CURRENT              name of the live version (replaced atomically)
+  .lock                held by the one process writing a new version
+  versions/NAME/       manifest.json, store.sqlite, vectors.faiss, bm25/
 """
 
 from __future__ import annotations

@@ -34,8 +34,10 @@ class LexicalIndex:
         if not texts:
             return cls(None, [])
         bm25 = bm25s.BM25()
-        bm25.index(bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
-                   show_progress=False)
+        bm25.index(
+            bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
+            show_progress=False,
+        )
         return cls(bm25, ids)
 
     def save(self, folder: Path) -> None:
@@ -66,3 +68,20 @@ class LexicalIndex:
             for d, s in zip(np.asarray(docs)[0], np.asarray(scores)[0], strict=True)
             if s > 0
         ]
+
+
+def inverse_document_frequency(index: LexicalIndex, tokens: list[str]) -> dict[str, float]:
+    """BM25's idf of each token over the indexed chunks.
+
+    A token no chunk contains gets the highest idf: a question built on words the collection
+    never uses is a question the collection likely cannot answer.
+    """
+    vocab: dict[str, int] = index.bm25.vocab_dict if index.bm25 is not None else {}
+    indptr = np.asarray(index.bm25.scores["indptr"]) if index.bm25 is not None else None
+    total = len(index.ids)
+    out: dict[str, float] = {}
+    for token in tokens:
+        column = vocab.get(token)
+        df = 0 if column is None or indptr is None else int(indptr[column + 1] - indptr[column])
+        out[token] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+    return out

@@ -1,9 +1,11 @@
 """The extractive answerer: picks the sentences that answer, cites each, or abstains.
 
-No language model: candidate sentences come from the top retrieved chunks, are scored by
-cosine similarity to the question (plus a little for shared words), and the best few are
-quoted verbatim with their offsets. When even the best sentence is not similar enough, the
-answer says the documents don't cover the question.
+No language model: candidate sentences come from the top retrieved chunks and are scored by
+cosine similarity to the question plus the share of the question's rare words they contain
+(idf-weighted). A sentence that cannot hold the kind of answer asked for ("How many ...?" with
+no number in it) is not a candidate. The best few are quoted verbatim with their offsets; when
+even the best one scores below the abstention threshold, the answer says the documents don't
+cover the question.
 """
 
 from __future__ import annotations
@@ -14,18 +16,23 @@ import numpy as np
 
 from askdocs.settings import Settings
 from index.collection import Collection, SearchHit
-from index.lexical import tokenize
+from index.lexical import inverse_document_frequency, tokenize
 from ingest.sentences import split_sentences
+from service.answer_types import can_answer, counted_words, expected_type
 from service.conversation import Turn, contextual_query
 
 NO_ANSWER = "The documents don't cover this question."
-# Sentences shorter than this are headers or dates, not answers.
-MIN_SENTENCE_WORDS = 4
+# Sentences shorter than this are headers, labels or dates, not answers.
+MIN_SENTENCE_WORDS = 5
 # Chunks whose sentences are considered.
-CANDIDATE_CHUNKS = 4
+CANDIDATE_CHUNKS = 5
+# Score = SIMILARITY_WEIGHT * cosine + LEXICAL_WEIGHT * idf-weighted word overlap
+#         - RANK_PENALTY * rank of the sentence's chunk. Weights measured on the bundled set.
+SIMILARITY_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.5
+RANK_PENALTY = 0.02
 # A sentence joins the answer when it scores within this margin of the best one.
-SELECT_MARGIN = 0.08
-LEXICAL_WEIGHT = 0.15
+SELECT_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -75,37 +82,44 @@ class Answerer:
     ) -> Answer:
         """Answer `question` (a follow-up is read in the light of `history`)."""
         query = contextual_query(question, history or [])
-        k = top_k or self.settings.top_k
+        k = max(top_k or self.settings.top_k, CANDIDATE_CHUNKS)
         hits = self.collection.search(query, k=k, mode=self.settings.search_mode)
-        candidates = _candidates(hits[: max(CANDIDATE_CHUNKS, 1)])
+        kind = expected_type(question)
+        counted = set(tokenize([counted_words(question)])[0])
+        candidates = [
+            c
+            for c in _candidates(hits[:CANDIDATE_CHUNKS])
+            if can_answer(c.text, kind)
+            and (not counted or counted.intersection(tokenize([c.text])[0]))
+        ]
         if not candidates:
             return Answer(NO_ANSWER, True, [], query)
-        scores, similarity = self._score(query, candidates)
-        best = int(np.argmax(scores))
-        if similarity[best] < self.settings.abstain_threshold:
+        scores = self.score(query, candidates)
+        best = float(scores.max())
+        if best < self.settings.abstain_threshold:
             return Answer(NO_ANSWER, True, [], query)
-        chosen = [
-            i
-            for i in np.argsort(-scores)
-            if scores[i] >= scores[best] - SELECT_MARGIN
-            and similarity[i] >= self.settings.abstain_threshold
-        ][: self.settings.max_answer_sentences]
+        chosen = [i for i in np.argsort(-scores) if scores[i] >= best - SELECT_MARGIN]
+        chosen = chosen[: self.settings.max_answer_sentences]
         return _compose(query, [(candidates[i], float(scores[i])) for i in chosen])
 
-    def _score(
-        self, query: str, candidates: list[_Candidate]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def score(self, query: str, candidates: list[_Candidate]) -> np.ndarray:
+        """Support score of each candidate sentence for `query`."""
         embedder = self.collection.embedder
-        vectors = embedder.encode([c.text for c in candidates])
-        similarity = vectors @ embedder.encode_query(query)
+        similarity = embedder.encode([c.text for c in candidates]) @ embedder.encode_query(query)
         query_terms = set(tokenize([query])[0])
+        idf = inverse_document_frequency(self.collection.lexical, sorted(query_terms))
+        total = sum(idf.values())
         overlap = np.array(
             [
-                len(query_terms & set(terms)) / len(query_terms) if query_terms else 0.0
+                sum(idf[t] for t in query_terms.intersection(terms)) / total if total else 0.0
                 for terms in tokenize([c.text for c in candidates])
             ]
         )
-        return similarity + LEXICAL_WEIGHT * overlap, similarity
+        rank = np.array([c.rank for c in candidates], dtype=np.float32)
+        scores: np.ndarray = (
+            SIMILARITY_WEIGHT * similarity + LEXICAL_WEIGHT * overlap - RANK_PENALTY * rank
+        )
+        return scores
 
 
 def _candidates(hits: list[SearchHit]) -> list[_Candidate]:

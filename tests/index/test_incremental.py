@@ -129,7 +129,7 @@ def test_corrupted_file_and_missing_index_give_clear_errors(
     with (version / "vectors.faiss").open("r+b") as handle:
         handle.seek(60)
         handle.write(b"\xff\xfe\xfd")
-    with pytest.raises(CorruptIndexError, match="vectors.faiss"):
+    with pytest.raises(CorruptIndexError, match=r"vectors\.faiss"):
         Collection.open(settings.index, embedder)
 
 

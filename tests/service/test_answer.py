@@ -35,20 +35,21 @@ def test_every_citation_matches_the_document_text(sample_collection, sample_sett
 
 
 def test_abstains_on_an_off_topic_question(sample_collection, sample_settings) -> None:
-    answer = Answerer(sample_collection, sample_settings).answer(
-        "Who won the 2018 FIFA World Cup?"
-    )
+    answer = Answerer(sample_collection, sample_settings).answer("Who won the 2018 FIFA World Cup?")
     assert answer.abstained
     assert answer.answer == NO_ANSWER
     assert answer.citations == []
 
 
 def test_follow_up_uses_the_conversation(sample_collection, sample_settings) -> None:
-    history = [Turn("user", "Is there a quota for women in security institutions?"),
-               Turn("assistant", "Yes, a 30% female quota.")]
+    history = [
+        Turn("user", "Is there a quota for women in security institutions?"),
+        Turn("assistant", "Yes, a 30% female quota."),
+    ]
     assert contextual_query("And in Mali?", history).startswith("Is there a quota")
     assert contextual_query("Who funds the Spotlight Initiative financially?", history) == (
-        "Who funds the Spotlight Initiative financially?")
+        "Who funds the Spotlight Initiative financially?"
+    )
     answer = Answerer(sample_collection, sample_settings).answer("And in Mali?", history)
     assert not answer.abstained
     assert "Mali" in answer.answer

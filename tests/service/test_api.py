@@ -26,7 +26,15 @@ def test_ask_returns_cited_answer_whose_excerpts_match_documents(client: TestCli
     assert body["abstained"] is False
     assert "34 programmes" in body["answer"]
     assert set(body["citations"][0]) >= {
-        "n", "doc_id", "title", "source", "excerpt", "start", "end", "score"}
+        "n",
+        "doc_id",
+        "title",
+        "source",
+        "excerpt",
+        "start",
+        "end",
+        "score",
+    }
     for citation in body["citations"]:
         doc = client.get(f"/api/documents/{citation['doc_id']}").json()
         assert doc["text"][citation["start"] : citation["end"]] == citation["excerpt"]
@@ -36,11 +44,15 @@ def test_ask_abstains_off_topic_and_takes_history(client: TestClient) -> None:
     off_topic = client.post("/api/ask", json={"question": "Who won the 2018 FIFA World Cup?"})
     assert off_topic.json()["abstained"] is True
     assert off_topic.json()["citations"] == []
-    follow_up = client.post("/api/ask", json={
-        "question": "And in Mali?",
-        "history": [{"role": "user",
-                     "content": "What quota for women exists in security institutions?"}],
-    })
+    follow_up = client.post(
+        "/api/ask",
+        json={
+            "question": "And in Mali?",
+            "history": [
+                {"role": "user", "content": "What quota for women exists in security institutions?"}
+            ],
+        },
+    )
     assert follow_up.status_code == 200
     assert "Mali" in follow_up.json()["answer"]
 
@@ -48,8 +60,9 @@ def test_ask_abstains_off_topic_and_takes_history(client: TestClient) -> None:
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
 def test_search_each_mode_with_offsets(client: TestClient, mode: str) -> None:
     response = client.post(
-        "/api/search", json={"query": "gender parity strategy for corrections officers",
-                             "top_k": 3, "mode": mode})
+        "/api/search",
+        json={"query": "gender parity strategy for corrections officers", "top_k": 3, "mode": mode},
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert len(results) == 3
@@ -62,7 +75,9 @@ def test_search_each_mode_with_offsets(client: TestClient, mode: str) -> None:
 def test_documents_listing_detail_and_health(client: TestClient) -> None:
     listing = client.get("/api/documents").json()["documents"]
     assert sorted(d["title"] for d in listing) == [
-        "DPKO work on gender-based violence", "Spotlight Initiative and DPKO profile"]
+        "DPKO work on gender-based violence",
+        "Spotlight Initiative and DPKO profile",
+    ]
     assert client.get("/api/documents/does-not-exist").status_code == 404
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["documents"] == 2 and health["chunks"] > 20
