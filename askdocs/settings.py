@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
@@ -43,7 +44,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     admin_key: str | None = None
-    allowed_origins: list[str] = Field(default_factory=list)
+    # Comma-separated or a JSON list: ASKDOCS_ALLOWED_ORIGINS=https://a.example,https://b.example
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -52,6 +54,16 @@ class Settings(BaseSettings):
         size = data.get("chunk_tokens")
         if size is not None and value >= size:
             raise ValueError("chunk_overlap must be smaller than chunk_tokens")
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
     @field_validator("allowed_origins")
