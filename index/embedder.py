@@ -42,6 +42,9 @@ class Embedder:
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        # The Hugging Face tokenizer is not thread-safe: an upload being embedded and a query
+        # being answered must take turns, one batch at a time, so queries are never starved.
+        self._use_lock = threading.RLock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
@@ -87,7 +90,8 @@ class Embedder:
 
     def count_tokens(self, text: str) -> int:
         """Number of model tokens in `text`, without special tokens."""
-        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+        with self._use_lock:
+            return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def fits(self, text: str) -> bool:
         """Whether the model reads `text` whole, without truncating it."""
@@ -97,24 +101,36 @@ class Embedder:
         """Embed `texts` in batches; rows are unit-length float32 vectors."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        out: np.ndarray = np.ascontiguousarray(vectors, dtype=np.float32)
+        model = self.model
+        starts = range(0, len(texts), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="Embedding", unit="batch")
+        parts = []
+        for start in starts:
+            with self._use_lock:
+                parts.append(
+                    model.encode(
+                        texts[start : start + self.batch_size],
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
+                )
+        out: np.ndarray = np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
         return out
 
     def encode_query(self, query: str) -> np.ndarray:
         """Embed one query, remembering recent ones so a repeated question costs nothing."""
-        cached = self._query_cache.get(query)
-        if cached is not None:
-            self._query_cache.move_to_end(query)
-            return cached
-        vector: np.ndarray = self.encode([query])[0]
-        self._query_cache[query] = vector
-        if len(self._query_cache) > _QUERY_CACHE_SIZE:
-            self._query_cache.popitem(last=False)
+        with self._use_lock:
+            cached = self._query_cache.get(query)
+            if cached is not None:
+                self._query_cache.move_to_end(query)
+                return cached
+            vector: np.ndarray = self.encode([query])[0]
+            self._query_cache[query] = vector
+            if len(self._query_cache) > _QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
         return vector
