@@ -12,6 +12,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
 
+# Request bodies: 1 MiB by default (a question with a full history is ~200 KB at most).
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+MIN_BODY_BYTES = 16 * 1024
+MAX_BODY_BYTES = 64 * 1024 * 1024
+MAX_RATE_LIMIT_PER_MINUTE = 100_000
+
 SearchMode = Literal["dense", "lexical", "hybrid"]
 
 
@@ -46,6 +52,20 @@ class Settings(BaseSettings):
     admin_key: str | None = None
     # Comma-separated or a JSON list: ASKDOCS_ALLOWED_ORIGINS=https://a.example,https://b.example
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_RATE_LIMIT_PER_MINUTE,
+        description="Questions (POST /api/ask) each client may ask per minute, in bursts of up "
+        "to that many; 0 turns rate limiting off. Over the limit: 429 with Retry-After.",
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES,
+        ge=MIN_BODY_BYTES,
+        le=MAX_BODY_BYTES,
+        description="Largest request body accepted (uploads excepted, see service/limits.py); "
+        "larger bodies get 413 before they are read.",
+    )
 
     @field_validator("chunk_overlap")
     @classmethod

@@ -7,6 +7,7 @@ their stored vectors. A crash at any moment leaves the previous version live and
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -214,7 +215,7 @@ def _write_version(
         switch_to(root, folder)
     except BaseException as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError | sqlite3.Error):  # disk full, I/O error, file too large
             raise IndexError_(
                 f"could not write the new index version in {root}: {exc}; "
                 "the previous version is unchanged"

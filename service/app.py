@@ -14,6 +14,7 @@ from askdocs.settings import Settings
 from index.embedder import Embedder
 from service import errors
 from service.cors import CORSMiddleware
+from service.limits import BodySizeLimit, RateLimit
 from service.routes import admin, ask, documents, health, pages, search
 from service.state import CollectionHolder
 
@@ -52,5 +53,8 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         pages.router,
     ):
         app.include_router(router)
+    # The last added runs first: CORS wraps the limits, so a widget can read a 413 or 429.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(CORSMiddleware, allowed_origins=settings.allowed_origins)
     return app

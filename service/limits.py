@@ -1,0 +1,178 @@
+"""Request limits as ASGI middleware: body size (413) and a per-client rate limit (429).
+
+- `BodySizeLimit` refuses a body over the limit before reading it when Content-Length says
+  so, and otherwise counts the bytes as they stream in and stops at the limit, so memory stays
+  flat whatever a client sends. Uploads (POST /api/documents carrying an admin key header) get
+  `UPLOAD_BODY_BYTES` instead; the upload route itself refuses each file over its own limit.
+- `RateLimit` gives each client (by IP address) a token bucket for POST /api/ask: up to
+  `per_minute` questions at once, refilled at `per_minute` a minute. Over it: 429 with
+  Retry-After (whole seconds until the next question is allowed).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.routes.admin import MAX_UPLOAD_BYTES
+
+UPLOAD_PATH = "/api/documents"
+# An upload of several files, each up to the per-file limit, plus multipart framing.
+UPLOAD_BODY_BYTES = 8 * MAX_UPLOAD_BYTES
+RATE_LIMITED_PATHS = frozenset({"/api/ask"})
+# Buckets of clients idle long enough to be full again are dropped past this many clients.
+MAX_TRACKED_CLIENTS = 10_000
+_CREDENTIAL_HEADERS = ("authorization", "x-admin-key")
+
+
+def _too_large(limit: int) -> str:
+    return f"request body too large: the limit is {limit} bytes"
+
+
+class BodySizeLimit:
+    """413 for request bodies over `max_bytes`, checked before and while reading."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = UPLOAD_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_bytes = max(upload_bytes, max_bytes)
+
+    def limit_for(self, scope: Scope, headers: Headers) -> int:
+        """The body limit of one request: larger for an upload that carries an admin key."""
+        is_upload = scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH
+        if is_upload and any(name in headers for name in _CREDENTIAL_HEADERS):
+            return self.upload_bytes
+        return self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        limit = self.limit_for(scope, headers)
+        declared = headers.get("content-length")
+        if declared is not None:
+            if not declared.strip().isdigit():
+                await _error(400, "invalid Content-Length header")(scope, receive, send)
+                return
+            if int(declared) > limit:
+                await _error(413, _too_large(limit))(scope, receive, send)
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # FastAPI re-raises HTTPException from body reading; Starlette answers it.
+                    raise HTTPException(413, _too_large(limit))
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except HTTPException as exc:
+            if exc.status_code != 413 or started:
+                raise
+            await _error(413, str(exc.detail))(scope, receive, send)
+
+
+class TokenBucket:
+    """`capacity` tokens, refilled at `rate` per second; one token per request."""
+
+    def __init__(self, capacity: float, rate: float, now: float) -> None:
+        self.capacity = capacity
+        self.rate = rate
+        self.tokens = capacity
+        self.updated = now
+
+    def refill(self, now: float) -> None:
+        """Add the tokens earned since the last update."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+    def take(self, now: float) -> float:
+        """Take a token: 0.0 when allowed, else the seconds until one is available."""
+        self.refill(now)
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+class RateLimit:
+    """Per-client token buckets on the rate-limited paths; 429 with Retry-After when empty.
+
+    Runs on the event loop (one thread), so the buckets need no lock. Clients are told apart
+    by the peer address ASGI reports (behind a proxy, run uvicorn with --proxy-headers).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        paths: frozenset[str] = RATE_LIMITED_PATHS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.per_minute = per_minute
+        self.paths = paths
+        self.clock = clock
+        self.buckets: dict[str, TokenBucket] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or self.per_minute <= 0
+            or scope["method"] != "POST"
+            or scope["path"].rstrip("/") not in self.paths
+        ):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        wait = self._take(key)
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            response = _error(
+                429,
+                f"too many questions: at most {self.per_minute} a minute; try again in {retry} s",
+                {"Retry-After": str(retry)},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _take(self, key: str) -> float:
+        now = self.clock()
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) >= MAX_TRACKED_CLIENTS:
+                self._forget_idle(now)
+            bucket = TokenBucket(float(self.per_minute), self.per_minute / 60.0, now)
+            self.buckets[key] = bucket
+        return bucket.take(now)
+
+    def _forget_idle(self, now: float) -> None:
+        for key, bucket in list(self.buckets.items()):
+            bucket.refill(now)
+            if bucket.tokens >= bucket.capacity:
+                del self.buckets[key]
+
+
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
