@@ -85,3 +85,14 @@ def test_a_bad_file_is_skipped_and_the_rest_still_load(tmp_path: Path) -> None:
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons["bad.txt"] == "binary data, not text"
     assert reasons["image.png"].startswith("unsupported file type")
+
+
+def test_html_nested_past_the_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    depth = 100_000  # a 1 MB file the parser would take over a minute on
+    path = tmp_path / "deep.html"
+    path.write_text("<html><body>" + "<div>" * depth + "text" + "</div>" * depth + "</body></html>")
+    with pytest.raises(UnreadableFileError, match=r"nested deeper than \d+ levels"):
+        load_file(path)
+    shallow = tmp_path / "shallow.html"
+    shallow.write_text("<p>" + "<span>" * 50 + "kept text" + "</span>" * 50 + "<br><img src=x></p>")
+    assert "kept text" in load_file(shallow).blocks[0].text
