@@ -10,7 +10,7 @@ import numpy as np
 from askdocs.errors import IndexNotFoundError, NotFoundError
 from askdocs.settings import SearchMode
 from index.embedder import Embedder
-from index.fusion import reciprocal_rank_fusion
+from index.fusion import convex_fusion
 from index.layout import LEXICAL, STORE, VECTORS, current_version
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, verify
@@ -18,9 +18,10 @@ from index.store import DocumentInfo, Store, StoredChunk
 from index.vectors import VectorIndex
 from ingest.models import Document
 
-# Each ranking feeding hybrid fusion is this many times deeper than the results asked for.
+# Each ranking feeding hybrid fusion is this many times deeper than the results asked for;
+# fusion normalises each ranking's scores over these candidates (index/fusion.py).
 HYBRID_DEPTH = 4
-HYBRID_MIN_DEPTH = 50
+HYBRID_MIN_DEPTH = 1000
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,13 @@ class Collection:
         depth = max(k * HYBRID_DEPTH, HYBRID_MIN_DEPTH)
         dense = self.vectors.search(self.embedder.encode_query(query), depth)
         lexical = self.lexical.search(query, depth)
-        return reciprocal_rank_fusion([dense, lexical])[:k]
+        return convex_fusion(dense, lexical)[:k]
 
     def similarity(self, query: str, chunk_ids: list[int]) -> np.ndarray:
         """Cosine similarity of `query` to stored chunks, from their stored vectors."""
         vectors = self.store.vectors(chunk_ids, self.manifest.dimension)
-        return vectors @ self.embedder.encode_query(query)
+        scores: np.ndarray = vectors @ self.embedder.encode_query(query)
+        return scores
 
     def get_document(self, doc_id: str) -> Document:
         """A document by id; NotFoundError if it is not in the collection."""

@@ -1,8 +1,17 @@
-"""BM25 lexical search over chunk texts (bm25s), English stop words and Snowball stemming."""
+"""BM25 lexical search over chunk texts (bm25s), English stop words and Snowball stemming.
+
+A chunk's score is its own BM25 score plus `DOCUMENT_WEIGHT` times the BM25 score of its whole
+document (the concatenation of the document's chunks, in a second index). A long document cut
+into chunks loses the words its other chunks hold (an abstract's title, the topic named once
+at the top); the document score puts them back, so a passage of a document that is about the
+query outranks a look-alike passage elsewhere. Measured in evals/README.md: +0.02 to +0.03
+nDCG@10 for BM25 on SciFact and NFCorpus, about +0.01 in hybrid.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
@@ -11,6 +20,9 @@ import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
 _IDS_FILE = "chunk_ids.json"
+_DOCUMENTS_DIR = "documents"  # the document-level index, beside the chunk-level one
+_OWNERS_FILE = "chunk_documents.json"  # row of each chunk's document in that index
+DOCUMENT_WEIGHT = 2.0
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -18,56 +30,114 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     tokens = bm25s.tokenize(
         texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
     )
-    return tokens  # type: ignore[return-value]
+    return tokens  # type: ignore[no-any-return]
+
+
+def _bm25(texts: list[str]) -> bm25s.BM25:
+    bm25 = bm25s.BM25()
+    bm25.index(
+        bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
+        show_progress=False,
+    )
+    return bm25
 
 
 class LexicalIndex:
-    """A BM25 index whose rows are chunk ids."""
+    """A BM25 index whose rows are chunk ids, with an optional document-level index."""
 
-    def __init__(self, bm25: bm25s.BM25 | None, ids: list[int]) -> None:
+    def __init__(
+        self,
+        bm25: bm25s.BM25 | None,
+        ids: list[int],
+        documents: bm25s.BM25 | None = None,
+        owners: np.ndarray | None = None,
+    ) -> None:
         self.bm25 = bm25
         self.ids = ids
+        self.documents = documents
+        self.owners = owners  # owners[row] = row of that chunk's document in `documents`
 
     @classmethod
-    def build(cls, ids: list[int], texts: list[str]) -> LexicalIndex:
-        """Index `texts`, row i belonging to chunk `ids[i]`."""
+    def build(
+        cls, ids: list[int], texts: list[str], doc_ids: Sequence[str] | None = None
+    ) -> LexicalIndex:
+        """Index `texts`, row i belonging to chunk `ids[i]` of document `doc_ids[i]`.
+
+        Without `doc_ids` there is no document-level index and chunks score alone.
+        """
         if not texts:
             return cls(None, [])
-        bm25 = bm25s.BM25()
-        bm25.index(
-            bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
-            show_progress=False,
-        )
-        return cls(bm25, ids)
+        if doc_ids is None:
+            return cls(_bm25(texts), ids)
+        if len(doc_ids) != len(texts):
+            raise ValueError("doc_ids must name the document of every text")
+        rows: dict[str, int] = {}
+        parts: list[list[str]] = []
+        owners = np.empty(len(texts), dtype=np.int64)
+        for i, (doc_id, text) in enumerate(zip(doc_ids, texts, strict=True)):
+            if doc_id not in rows:
+                rows[doc_id] = len(parts)
+                parts.append([])
+            owners[i] = rows[doc_id]
+            parts[rows[doc_id]].append(text)
+        documents = _bm25(["\n".join(p) for p in parts])
+        return cls(_bm25(texts), ids, documents, owners)
 
     def save(self, folder: Path) -> None:
-        """Write the index as bm25s's JSON and .npy files (no pickle) plus the id list."""
+        """Write the index as bm25s's JSON and .npy files (no pickle) plus the id lists."""
         folder.mkdir(parents=True, exist_ok=True)
         if self.bm25 is not None:
             self.bm25.save(str(folder), allow_pickle=False)
         (folder / _IDS_FILE).write_text(json.dumps(self.ids))
+        if self.documents is not None and self.owners is not None:
+            self.documents.save(str(folder / _DOCUMENTS_DIR), allow_pickle=False)
+            (folder / _OWNERS_FILE).write_text(json.dumps(self.owners.tolist()))
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        """Read an index written by `save`."""
+        """Read an index written by `save` (indexes written before the document level existed
+        load without it)."""
         ids = json.loads((folder / _IDS_FILE).read_text())
         if not ids:
             return cls(None, [])
-        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False), ids)
+        bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False)
+        if not (folder / _OWNERS_FILE).is_file():
+            return cls(bm25, ids)
+        documents = bm25s.BM25.load(str(folder / _DOCUMENTS_DIR), allow_pickle=False, mmap=False)
+        owners = np.asarray(json.loads((folder / _OWNERS_FILE).read_text()), dtype=np.int64)
+        return cls(bm25, ids, documents, owners)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """The best `k` chunk ids by BM25 score (zero scores left out), best first."""
+        """The best `k` chunk ids by score (zero scores left out), best first."""
         if self.bm25 is None or k <= 0:
             return []
-        tokens = tokenize([query])
-        if not tokens[0]:
+        tokens = tokenize([query])[0]
+        if not tokens:
             return []
-        docs, scores = self.bm25.retrieve(tokens, k=min(k, len(self.ids)), show_progress=False)
-        return [
-            (self.ids[int(d)], float(s))
-            for d, s in zip(np.asarray(docs)[0], np.asarray(scores)[0], strict=True)
-            if s > 0
-        ]
+        scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
+        if self.documents is not None and self.owners is not None:
+            document_scores = np.asarray(self.documents.get_scores(tokens), dtype=np.float64)
+            scores += DOCUMENT_WEIGHT * document_scores[self.owners]
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        ranked = sorted(
+            ((self.ids[int(row)], float(scores[row])) for row in top if scores[row] > 0),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        return ranked
+
+
+def document_frequency(index: LexicalIndex, tokens: list[str]) -> dict[str, int]:
+    """How many indexed chunks contain each (already tokenized) token."""
+    if index.bm25 is None:
+        return dict.fromkeys(tokens, 0)
+    vocab: dict[str, int] = index.bm25.vocab_dict
+    indptr = np.asarray(index.bm25.scores["indptr"])
+    out: dict[str, int] = {}
+    for token in tokens:
+        column = vocab.get(token)
+        out[token] = 0 if column is None else int(indptr[column + 1] - indptr[column])
+    return out
 
 
 def inverse_document_frequency(index: LexicalIndex, tokens: list[str]) -> dict[str, float]:
@@ -76,12 +146,8 @@ def inverse_document_frequency(index: LexicalIndex, tokens: list[str]) -> dict[s
     A token no chunk contains gets the highest idf: a question built on words the collection
     never uses is a question the collection likely cannot answer.
     """
-    vocab: dict[str, int] = index.bm25.vocab_dict if index.bm25 is not None else {}
-    indptr = np.asarray(index.bm25.scores["indptr"]) if index.bm25 is not None else None
     total = len(index.ids)
-    out: dict[str, float] = {}
-    for token in tokens:
-        column = vocab.get(token)
-        df = 0 if column is None or indptr is None else int(indptr[column + 1] - indptr[column])
-        out[token] = float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
-    return out
+    return {
+        token: float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+        for token, df in document_frequency(index, tokens).items()
+    }

@@ -257,4 +257,8 @@ def _build_search_indexes(store: Store, folder: Path, dimension: int) -> None:
     all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
     all_vectors = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
     VectorIndex.build(dimension, all_ids, all_vectors).save(folder / VECTORS)
-    LexicalIndex.build([int(i) for i in all_ids], texts).save(folder / LEXICAL)
+    # BM25 also scores each chunk's whole document (see index/lexical.py).
+    owner = dict(store.db.execute("SELECT id, doc_id FROM chunks"))
+    chunk_ids = [int(i) for i in all_ids]
+    doc_ids = [owner[i] for i in chunk_ids]
+    LexicalIndex.build(chunk_ids, texts, doc_ids).save(folder / LEXICAL)
