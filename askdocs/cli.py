@@ -13,6 +13,7 @@ import typer
 
 from askdocs.errors import AskdocsError
 from askdocs.settings import SearchMode, Settings, default_index_dir
+from evals.cli import eval_command
 
 app = typer.Typer(
     help="Ask questions about your documents; every answer quotes its sources.",
@@ -209,6 +210,9 @@ def _where(item: dict[str, Any]) -> str:
 
 def _indent(text: str, width: int = 4) -> str:
     return "\n".join(" " * width + line for line in text.splitlines())
+
+
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -1,0 +1,171 @@
+"""BEIR evaluation through askdocs's own index and retriever.
+
+The corpus is ingested like any other documents (`index.writer.ingest_documents`, one Document
+per corpus entry, its id the corpus `_id`), so chunking, embedding, BM25 and fusion are the
+ones the service uses. A long abstract becomes several chunks; a document scores by its best
+chunk. Chunks are ranked deep enough to fill the top 100 documents of every query.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from askdocs.settings import SearchMode, Settings
+from evals.beir import BeirDoc, load_dataset
+from evals.metrics import Qrels, Run, evaluate, evaluate_per_query
+from index.collection import Collection
+from index.embedder import Embedder
+from index.writer import ingest_documents
+from ingest.documents import PARAGRAPH, content_hash
+from ingest.models import Document, Span
+
+BEIR_METRICS = ("ndcg@10", "recall@100", "mrr@10")
+RUN_DEPTH = 100
+# Chunks ranked per query before grouping them by document: enough for RUN_DEPTH documents
+# even when every document has several chunks among the best.
+CHUNK_DEPTH = 1000
+
+
+@dataclass
+class BeirResult:
+    """One mode's figures on one BEIR split."""
+
+    dataset: str
+    split: str
+    mode: SearchMode
+    metrics: dict[str, float]
+    per_query: dict[str, dict[str, float]]
+    run: Run
+    documents: int
+    chunks: int
+    queries: int
+    index_seconds: float
+    search_seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        """The figures without the run."""
+        return {
+            "dataset": self.dataset,
+            "split": self.split,
+            "mode": self.mode,
+            "metrics": self.metrics,
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "queries": self.queries,
+            "index_seconds": round(self.index_seconds, 2),
+            "search_seconds": round(self.search_seconds, 2),
+        }
+
+
+def beir_document(doc: BeirDoc, source: str) -> Document:
+    """A corpus entry as an askdocs Document: the title is the first paragraph of the text (so
+    BM25 and the first chunk's embedding read it) and also the Document's title."""
+    title = doc.title.strip()
+    body = doc.text.strip()
+    text = f"{title}{PARAGRAPH}{body}" if title and body else title or body
+    spans = [Span(0, len(text))]
+    return Document(doc.id, title or doc.id, source, text, spans, content_hash(text))
+
+
+@contextmanager
+def beir_collection(
+    directory: Path,
+    corpus: dict[str, BeirDoc],
+    settings: Settings,
+    embedder: Embedder,
+    index: Path | None = None,
+) -> Iterator[tuple[Collection, float]]:
+    """The corpus indexed (in `index`, reused when it already holds it; else a temp dir), and
+    the seconds indexing took."""
+    with TemporaryDirectory(prefix="askdocs-beir-") as tmp:
+        root = index if index is not None else Path(tmp) / "index"
+        prefix = f"{directory.resolve() / 'corpus.jsonl'}#"
+        docs = [beir_document(d, prefix + d.id) for d in corpus.values() if d.text or d.title]
+        started = time.perf_counter()
+        ingest_documents(root, docs, embedder, settings, remove_if=lambda _source: True)
+        seconds = time.perf_counter() - started
+        collection = Collection.open(root, embedder, check=False)
+        try:
+            yield collection, seconds
+        finally:
+            collection.close()
+
+
+def chunk_documents(collection: Collection) -> dict[int, str]:
+    """Chunk id → document id, for the whole collection."""
+    ids = [int(i) for batch, _, _ in collection.store.iter_chunks() for i in batch]
+    return {cid: stored.chunk.doc_id for cid, stored in collection.store.chunks(ids).items()}
+
+
+def retrieve(
+    collection: Collection,
+    queries: dict[str, str],
+    mode: SearchMode,
+    depth: int = RUN_DEPTH,
+    on_query: Callable[[], None] | None = None,
+) -> Run:
+    """Query id → doc id → score of the `depth` best documents, each scored by its best
+    chunk."""
+    owner = chunk_documents(collection)
+    run: Run = {}
+    for query_id, text in queries.items():
+        ranked = collection.rank(text, CHUNK_DEPTH, mode)
+        docs: dict[str, float] = {}
+        for chunk_id, score in ranked:
+            doc_id = owner[chunk_id]
+            if doc_id not in docs:
+                docs[doc_id] = score
+                if len(docs) == depth:
+                    break
+        run[query_id] = docs
+        if on_query is not None:
+            on_query()
+    return run
+
+
+def score(qrels: Qrels, run: Run) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Mean and per-query BEIR_METRICS."""
+    metrics = list(BEIR_METRICS)
+    return evaluate(qrels, run, metrics), evaluate_per_query(qrels, run, metrics)
+
+
+def run_beir(
+    directory: Path,
+    split: str,
+    modes: list[SearchMode],
+    settings: Settings,
+    embedder: Embedder,
+    index: Path | None = None,
+    on_query: Callable[[], None] | None = None,
+) -> list[BeirResult]:
+    """Index the dataset once and evaluate each mode on `split`."""
+    data = load_dataset(directory, split)
+    results: list[BeirResult] = []
+    with beir_collection(directory, data.corpus, settings, embedder, index) as (collection, secs):
+        documents, chunks = collection.store.count()
+        for mode in modes:
+            started = time.perf_counter()
+            run = retrieve(collection, data.queries, mode, on_query=on_query)
+            search_seconds = time.perf_counter() - started
+            mean, per_query = score(data.qrels, run)
+            results.append(
+                BeirResult(
+                    directory.name,
+                    split,
+                    mode,
+                    mean,
+                    per_query,
+                    run,
+                    documents,
+                    chunks,
+                    len(data.queries),
+                    secs,
+                    search_seconds,
+                )
+            )
+    return results

@@ -1,0 +1,108 @@
+"""Question sets: JSONL, one question a line (format in DESIGN.md).
+
+    {"id": "q1", "question": "...", "answers": ["verbatim evidence span", ...], "answerable": true}
+    {"id": "q9", "question": "...", "answers": [], "answerable": false}
+    {"id": "q10", "question": "And in Mali?", "history": [{"role": "user", "content": "..."}],
+     "answers": [...], "answerable": true}
+
+A bad line raises ValueError naming the file, the line number and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evals.relevance import normalise
+from service.conversation import Turn
+
+BUNDLED_QUESTIONS = Path(__file__).resolve().parent / "questions" / "sample.jsonl"
+BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
+
+_KEYS = {"id", "question", "answers", "answerable", "history"}
+_ROLES = ("user", "assistant")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a set, with its gold evidence spans (empty when unanswerable)."""
+
+    id: str
+    question: str
+    answers: list[str]
+    answerable: bool
+    history: list[Turn] = field(default_factory=list)
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """The questions of a JSONL file, in file order; blank lines are skipped."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"question set not found: {path}")
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            question = _parse(line, where)
+            if question.id in seen:
+                raise ValueError(
+                    f"{where}: duplicate id {question.id!r} (first on line {seen[question.id]})"
+                )
+            seen[question.id] = number
+            questions.append(question)
+    if not questions:
+        raise ValueError(f"{path}: no questions")
+    return questions
+
+
+def _parse(line: str, where: str) -> Question:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: invalid JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: expected a JSON object")
+    unknown = sorted(set(record) - _KEYS)
+    if unknown:
+        raise ValueError(f"{where}: unknown field {unknown[0]!r}")
+    qid = record.get("id")
+    if isinstance(qid, int) and not isinstance(qid, bool):
+        qid = str(qid)
+    if not isinstance(qid, str) or not qid.strip():
+        raise ValueError(f"{where}: field 'id' must be a non-empty string")
+    text = record.get("question")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"{where}: field 'question' must be a non-empty string")
+    answerable = record.get("answerable")
+    if not isinstance(answerable, bool):
+        raise ValueError(f"{where}: field 'answerable' must be true or false")
+    answers = record.get("answers", [])
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise ValueError(f"{where}: field 'answers' must be a list of strings")
+    if answerable and not any(normalise(a) for a in answers):
+        raise ValueError(f"{where}: an answerable question needs at least one evidence span")
+    if not answerable and answers:
+        raise ValueError(f"{where}: an unanswerable question must have no 'answers'")
+    return Question(qid, text, answers, answerable, _history(record.get("history", []), where))
+
+
+def _history(value: Any, where: str) -> list[Turn]:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: field 'history' must be a list of turns")
+    turns: list[Turn] = []
+    for i, turn in enumerate(value):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in _ROLES
+            or not isinstance(turn.get("content"), str)
+        ):
+            raise ValueError(
+                f'{where}: history[{i}] must be {{"role": "user"|"assistant", "content": str}}'
+            )
+        turns.append(Turn(turn["role"], turn["content"]))
+    return turns
