@@ -2,21 +2,24 @@
 
 No language model: candidate sentences come from the top retrieved chunks and are scored by
 cosine similarity to the question plus the share of the question's rare words they contain
-(idf-weighted). A sentence that cannot hold the kind of answer asked for ("How many ...?" with
-no number in it) is not a candidate. The best few are quoted verbatim with their offsets; when
-even the best one scores below the abstention threshold, the answer says the documents don't
-cover the question.
+(idf-weighted). A sentence that cannot hold the kind of answer asked for ("How many ...?"
+with no number in it) is not a candidate, nor is one from a passage that never names what the
+question names (a question about MINUSMA is not answered from a passage about Haiti when the
+collection does mention MINUSMA elsewhere). The best few are quoted verbatim with their
+offsets; when even the best one scores below the abstention threshold, the answer says the
+documents don't cover the question.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from askdocs.settings import Settings
 from index.collection import Collection, SearchHit
-from index.lexical import inverse_document_frequency, tokenize
+from index.lexical import document_frequency, inverse_document_frequency, tokenize
 from ingest.sentences import split_sentences
 from service.answer_types import can_answer, counted_words, expected_type
 from service.conversation import Turn, contextual_query
@@ -31,6 +34,9 @@ CANDIDATE_CHUNKS = 5
 SIMILARITY_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
 RANK_PENALTY = 0.02
+# A name in the question must appear in the answer's passage when at most this share of the
+# collection's chunks mention it.
+NAME_MAX_SHARE = 0.1
 # A sentence joins the answer when it scores within this margin of the best one.
 SELECT_MARGIN = 0.1
 
@@ -86,11 +92,13 @@ class Answerer:
         hits = self.collection.search(query, k=k, mode=self.settings.search_mode)
         kind = expected_type(question)
         counted = set(tokenize([counted_words(question)])[0])
+        names = self.known_names(question)
         candidates = [
             c
             for c in _candidates(hits[:CANDIDATE_CHUNKS])
             if can_answer(c.text, kind)
             and (not counted or counted.intersection(tokenize([c.text])[0]))
+            and names <= _passage_terms(c.hit)
         ]
         if not candidates:
             return Answer(NO_ANSWER, True, [], query)
@@ -101,6 +109,16 @@ class Answerer:
         chosen = [i for i in np.argsort(-scores) if scores[i] >= best - SELECT_MARGIN]
         chosen = chosen[: self.settings.max_answer_sentences]
         return _compose(query, [(candidates[i], float(scores[i])) for i in chosen])
+
+    def known_names(self, question: str) -> set[str]:
+        """Terms of the names in `question` (capitalised words, acronyms) that the collection
+        uses in a few passages. A name used all over ("UN") does not single out a passage; a
+        name the collection never uses says nothing about which passage
+        answers: the documents may call it otherwise ("EU" for "European Union")."""
+        terms = set(tokenize([" ".join(_NAME.findall(question))])[0])
+        frequency = document_frequency(self.collection.lexical, sorted(terms))
+        common = NAME_MAX_SHARE * len(self.collection.lexical.ids)
+        return {term for term, df in frequency.items() if 0 < df <= common}
 
     def score(self, query: str, candidates: list[_Candidate]) -> np.ndarray:
         """Support score of each candidate sentence for `query`."""
@@ -120,6 +138,15 @@ class Answerer:
             SIMILARITY_WEIGHT * similarity + LEXICAL_WEIGHT * overlap - RANK_PENALTY * rank
         )
         return scores
+
+
+# A capitalised word that does not open the question, or an acronym anywhere.
+_NAME = re.compile(r"(?<=[\w,;:’'\"”)] )[A-Z][\w’'-]*|\b[A-Z]{2,}[\w-]*")
+
+
+def _passage_terms(hit: SearchHit) -> set[str]:
+    """Terms of a retrieved chunk and of its document's title."""
+    return set(tokenize([f"{hit.stored.title}\n{hit.stored.chunk.text}"])[0])
 
 
 def _candidates(hits: list[SearchHit]) -> list[_Candidate]:

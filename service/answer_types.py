@@ -1,8 +1,9 @@
 """What kind of answer a question asks for, and whether a sentence can supply it.
 
 A classic question-answering check that needs no language model: "How many ...?" wants a
-number, "When ...?" a date, "What phone number ...?" a phone number. A sentence that cannot
-hold the kind of answer asked for is not an answer, however similar its words are; when no
+number, "When ...?" a date, "What phone number ...?" a phone number, "Which countries ...?" a
+country's name, "How much money ...?" an amount with its currency. A sentence that cannot hold
+the kind of answer asked for is not an answer, however similar its words are; when no
 retrieved sentence can, the documents most likely do not cover the question.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+
+from service.places import names_country
 
 
 class AnswerType(Enum):
@@ -20,11 +23,17 @@ class AnswerType(Enum):
     DATE = "date"
     PHONE = "phone"
     EMAIL = "email"
+    COUNTRY = "country"
+    MONEY = "money"
 
 
 _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
     (AnswerType.PHONE, re.compile(r"\b(phone|telephone|fax|hotline)\s*(number)?\b", re.I)),
     (AnswerType.EMAIL, re.compile(r"\be-?mail\b", re.I)),
+    (
+        AnswerType.COUNTRY,
+        re.compile(r"\b(which|what)\s+(specific\s+|particular\s+)?countr(y|ies)\b", re.I),
+    ),
     (
         AnswerType.DATE,
         re.compile(
@@ -32,6 +41,10 @@ _QUESTION_PATTERNS: list[tuple[AnswerType, re.Pattern[str]]] = [
             r"|\bhow long ago\b|\bsince when\b",
             re.I,
         ),
+    ),
+    (
+        AnswerType.MONEY,
+        re.compile(r"\bhow much\s+(money|funding|funds|financing|investment|aid)\b", re.I),
     ),
     (
         AnswerType.NUMBER,
@@ -56,6 +69,10 @@ _SENTENCE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         re.I,
     ),
     AnswerType.PHONE: re.compile(r"(\+?\d[\d\s().-]{6,}\d)"),
+    # An amount of money names its currency; "48 million litres" is not one.
+    AnswerType.MONEY: re.compile(
+        r"[$€£¥]|\b(USD|EUR|GBP|CHF|JPY|US\$|dollars?|euros?|pounds sterling|francs?|yen)\b"
+    ),
     AnswerType.EMAIL: re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
 }
 
@@ -85,6 +102,8 @@ def can_answer(sentence: str, kind: AnswerType) -> bool:
     """Whether `sentence` holds something of the kind asked for."""
     if kind is AnswerType.ANY:
         return True
+    if kind is AnswerType.COUNTRY:
+        return names_country(sentence)
     pattern = _SENTENCE_PATTERNS[kind]
     if kind is AnswerType.PHONE:
         # A phone number has at least seven digits; postcodes and years have fewer.

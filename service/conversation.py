@@ -11,7 +11,8 @@ MAX_CONTEXT_TURNS = 2
 SHORT_QUESTION_WORDS = 4
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|what else|but|then|so)\b"
-    r"|\b(it|its|they|them|their|this|that|these|those|there|he|she|his|her)\b",
+    r"|\b(it|its|they|them|their|this|that|these|those|there|he|she|his|her)\b"
+    r"|\b(for instance|for example|else|as well|too|instead)\b",
     re.IGNORECASE,
 )
 

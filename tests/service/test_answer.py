@@ -50,6 +50,9 @@ def test_follow_up_uses_the_conversation(sample_collection, sample_settings) -> 
     assert contextual_query("Who funds the Spotlight Initiative financially?", history) == (
         "Who funds the Spotlight Initiative financially?"
     )
+    # Longer follow-ups are recognised by their cues.
+    for follow_up in ("In which country, for instance?", "Who else is involved as partners?"):
+        assert contextual_query(follow_up, history).startswith("Is there a quota"), follow_up
     answer = Answerer(sample_collection, sample_settings).answer("And in Mali?", history)
     assert not answer.abstained
     assert "Mali" in answer.answer
