@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     search_mode: SearchMode = "hybrid"
     # Support score (service/answer.py) below which the answerer says the documents don't
     # cover the question; chosen on the bundled set's unanswerable questions (evals/README.md).
-    abstain_threshold: float = Field(default=0.25, ge=-1.0, le=2.0)
+    abstain_threshold: float = Field(default=0.28, ge=-1.0, le=2.0)
     max_answer_sentences: int = Field(default=3, ge=1, le=10)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -66,8 +66,16 @@ def test_a_write_failure_fails_clearly_and_the_previous_version_keeps_serving(
     # A child whose files may not grow past 300 KB: the new store cannot be written (EFBIG),
     # a real failed write, as on a full disk.
     result = subprocess.run(
-        [sys.executable, "-m", "evals.crash", "--ingest", str(index), str(big)]
-        + ["--max-file-bytes", "300000"],
+        [
+            sys.executable,
+            "-m",
+            "evals.crash",
+            "--ingest",
+            str(index),
+            str(big),
+            "--max-file-bytes",
+            "300000",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -106,7 +114,7 @@ def test_two_ingests_at_once_are_serialised_and_both_land(tmp_path: Path) -> Non
         for folder in (first, second)
     ]
     for proc in processes:
-        out, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
     snapshot = self_check(index)
     wanted = (
@@ -164,5 +172,5 @@ def test_a_missing_index_file_gives_a_clear_error(tmp_path: Path) -> None:
     folder = current_version(index)
     assert folder is not None
     (folder / "vectors.faiss").unlink()
-    with pytest.raises(CorruptIndexError, match="vectors.faiss is missing"):
+    with pytest.raises(CorruptIndexError, match=r"vectors\.faiss is missing"):
         Collection.open(index, FakeEmbedder())

@@ -150,5 +150,6 @@ def test_failed_write_leaves_previous_version_live(
         ingest_paths(settings.index, [docs], embedder, settings)
     assert current_version(settings.index) == before
     assert len(Collection.open(settings.index, embedder).list_documents()) == 2
+    assert before is not None
     assert sorted(p.name for p in (settings.index / "versions").iterdir()) == [before.name]
     shutil.rmtree(settings.index)

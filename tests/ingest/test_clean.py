@@ -79,4 +79,5 @@ def test_assembled_document_spans_point_into_its_text() -> None:
     )
     assert doc.text == "Alpha one.\n\nBeta two."
     assert [doc.text[s.start : s.end] for s in doc.spans] == ["Alpha one.", "Beta two."]
-    assert doc.locate(12) is not None and doc.locate(12).section == "B"
+    span = doc.locate(12)
+    assert span is not None and span.section == "B"
