@@ -1,0 +1,148 @@
+"""The ONNX backends against torch, with the real packaged model, exported once per session into a
+temporary cache folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+import index.embedder as embedder_module
+from askdocs.errors import ModelError
+from askdocs.settings import Settings
+from index.embedder import Embedder
+
+SAMPLES = [
+    "hello world",
+    "x",
+    "What is the role of p53 in apoptosis?",
+    "Vitamin D supplementation does not reduce the risk of fractures in older adults, according "
+    "to a large randomised trial published in 2019.",
+    "Ünïcödé têxt — with dashes, “curly quotes”, 数字 and emoji 🙂.",
+    "During its first phase (2017- 2023), Spotlight Initiative helped cohere the UN system to "
+    "implement 34 programmes across five regions.",
+    "The quick brown fox jumps over the lazy dog. " * 40,  # longer than the model reads
+]
+
+# Cosine to torch's vector, per text. fp32 ONNX is the same computation (measured: 1.0000);
+# int8 weights move vectors by quantisation noise (measured on these texts: 0.975-0.995).
+FP32_MIN_COSINE = 0.999
+INT8_MIN_COSINE = 0.95
+INT8_MEAN_COSINE = 0.98
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    return Embedder(backend="torch")
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(onnx_cache: Path) -> Embedder:
+    return Embedder(backend="onnx", cache_dir=onnx_cache)
+
+
+@pytest.fixture(scope="session")
+def int8_embedder(onnx_cache: Path, onnx_embedder: Embedder) -> Embedder:
+    onnx_embedder.encode(["export the fp32 model first"])
+    return Embedder(backend="onnx-int8", cache_dir=onnx_cache)
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    result: np.ndarray = (a * b).sum(axis=1)
+    return result
+
+
+def test_fp32_onnx_vectors_equal_torch(torch_embedder: Embedder, onnx_embedder: Embedder) -> None:
+    expected = torch_embedder.encode(SAMPLES)
+    got = onnx_embedder.encode(SAMPLES)
+    assert got.dtype == np.float32
+    assert got.shape == expected.shape == (len(SAMPLES), 384)
+    np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    assert _cosines(got, expected).min() >= FP32_MIN_COSINE
+    # Padding in a batch must not change a vector: alone or among longer texts, the same.
+    alone = onnx_embedder.encode_query(SAMPLES[2])
+    assert float(alone @ got[2]) >= 0.99999
+
+
+def test_int8_vectors_close_to_torch(torch_embedder: Embedder, int8_embedder: Embedder) -> None:
+    expected = torch_embedder.encode(SAMPLES)
+    cosines = _cosines(int8_embedder.encode(SAMPLES), expected)
+    assert cosines.min() >= INT8_MIN_COSINE
+    assert cosines.mean() >= INT8_MEAN_COSINE
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_nearest_passage_same_as_torch(
+    backend: str, torch_embedder: Embedder, onnx_embedder: Embedder, int8_embedder: Embedder
+) -> None:
+    other = onnx_embedder if backend == "onnx" else int8_embedder
+    queries = ["tumour suppressor and cell death", "bone fractures in the elderly", "UN programmes"]
+    for model in (torch_embedder, other):
+        scores = model.encode(queries) @ model.encode(SAMPLES).T
+        assert list(scores.argmax(axis=1)) == [2, 3, 5]
+
+
+def test_token_counts_and_limits_equal_across_backends(
+    torch_embedder: Embedder, onnx_embedder: Embedder, int8_embedder: Embedder
+) -> None:
+    for model in (onnx_embedder, int8_embedder):
+        assert model.dimension == torch_embedder.dimension == 384
+        assert model.max_tokens == torch_embedder.max_tokens == 256
+        for text in [*SAMPLES, "", "   ", "co-operation\tand\nnew lines"]:
+            assert model.count_tokens(text) == torch_embedder.count_tokens(text), text
+            assert model.fits(text) == torch_embedder.fits(text), text
+    assert not onnx_embedder.fits(SAMPLES[-1])
+
+
+def test_export_is_cached_and_reused(
+    onnx_cache: Path,
+    onnx_embedder: Embedder,
+    int8_embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    onnx_embedder.encode(["load"])
+    int8_embedder.encode(["load"])
+    (folder,) = [p for p in onnx_cache.iterdir() if not p.name.startswith(".")]
+    files = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert {"model.onnx", "model_qint8.onnx", "tokenizer.json", "askdocs_onnx.json"} <= set(files)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(embedder_module, "_export_onnx", refuse)
+    monkeypatch.setattr(embedder_module, "_quantize", refuse)
+    for backend in ("onnx", "onnx-int8"):
+        again = Embedder(backend=backend, cache_dir=onnx_cache)
+        assert again.encode(["reuse"]).shape == (1, 384)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == files
+
+
+def test_unwritable_cache_exports_to_a_temporary_folder(
+    tmp_path: Path, onnx_embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    model = Embedder(backend="onnx", cache_dir=blocker / "cache")
+    expected = onnx_embedder.encode(SAMPLES[:3])
+    assert _cosines(model.encode(SAMPLES[:3]), expected).min() >= 0.99999
+    assert "cannot write the ONNX cache" in caplog.text
+
+
+def test_unknown_backend_is_a_clear_error() -> None:
+    with pytest.raises(ModelError, match=r"unknown embedding backend 'tensorflow'.*torch, onnx"):
+        Embedder(backend="tensorflow")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="embedding_backend"):
+        Settings(embedding_backend="tensorflow")  # type: ignore[arg-type]
+
+
+def test_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Embedder().backend == Settings().embedding_backend
+    monkeypatch.setenv("ASKDOCS_EMBEDDING_BACKEND", "torch")
+    assert Settings().embedding_backend == "torch"
