@@ -56,6 +56,10 @@ class FakeEmbedder(Embedder):
         """Words read per text, special tokens included."""
         return FAKE_MAX_TOKENS
 
+    def span_pooler(self) -> None:
+        """None: sentences are embedded on their own."""
+        return None
+
     def count_tokens(self, text: str) -> int:
         """Words in `text`."""
         return len(_WORD.findall(text))

@@ -32,7 +32,17 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (doc_id, start, end)
+) WITHOUT ROWID;
 """
+
+# A sentence of a document: (doc_id, start, end).
+SentenceKey = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,13 @@ class Store:
             self.db = sqlite3.connect(path, check_same_thread=False)
             self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
+        # Whether this store keeps sentence vectors (stores written before it did do not).
+        self.has_sentences = (
+            self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sentences'"
+            ).fetchone()
+            is not None
+        )
 
     def close(self) -> None:
         """Close the connection."""
@@ -88,8 +105,16 @@ class Store:
         rows = self.db.execute("SELECT source, id, content_hash FROM documents")
         return {source: (doc_id, digest) for source, doc_id, digest in rows}
 
-    def add_document(self, doc: Document, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Insert a document with its chunks and their vectors, replacing one with its id."""
+    def add_document(
+        self,
+        doc: Document,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        sentences: list[tuple[int, int]] | None = None,
+        sentence_vectors: np.ndarray | None = None,
+    ) -> None:
+        """Insert a document with its chunks and their vectors (and, optionally, the vectors
+        of its answer sentences), replacing one with its id."""
         spans = json.dumps([[s.start, s.end, s.section, s.page] for s in doc.spans])
         self.delete_document(doc.id)
         self.db.execute(
@@ -105,10 +130,20 @@ class Store:
                 for c, v in zip(chunks, vectors, strict=True)
             ],
         )
+        if sentences and sentence_vectors is not None:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO sentences (doc_id, start, end, vector) VALUES (?, ?, ?, ?)",
+                [
+                    (doc.id, start, end, v.tobytes())
+                    for (start, end), v in zip(sentences, sentence_vectors, strict=True)
+                ],
+            )
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove a document and its chunks; True if it was there."""
         self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        if self.has_sentences:
+            self.db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
         cursor = self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cursor.rowcount > 0
 
@@ -172,6 +207,22 @@ class Store:
             for cid, blob in rows:
                 out[position[cid]] = np.frombuffer(blob, dtype=np.float32)
         return out
+
+    def sentence_vectors(self, keys: list[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
+        """The stored vectors of the sentences asked for (those stored; others are missing)."""
+        found: dict[SentenceKey, np.ndarray] = {}
+        if not keys or not self.has_sentences:
+            return found
+        for batch_start in range(0, len(keys), 300):
+            batch = keys[batch_start : batch_start + 300]
+            where = " OR ".join("(doc_id = ? AND start = ? AND end = ?)" for _ in batch)
+            params = [value for key in batch for value in key]
+            rows = self.db.execute(
+                f"SELECT doc_id, start, end, vector FROM sentences WHERE {where}", params
+            )
+            for doc_id, start, end, blob in rows:
+                found[(doc_id, start, end)] = np.frombuffer(blob, dtype=np.float32)
+        return found
 
     def iter_chunks(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         """All chunks in id order as batches of (ids, texts, vectors)."""

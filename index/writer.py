@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from index.vectors import VectorIndex
 from ingest.chunk import chunk_document
 from ingest.documents import Skipped, discover, load_documents
 from ingest.models import Chunk, Document
+from ingest.sentences import answer_sentences
 
 # Show a progress bar when embedding at least this many chunks on a terminal.
 PROGRESS_MIN_CHUNKS = 64
@@ -66,6 +68,13 @@ class IngestReport:
     chunks: int = 0
     version: str | None = None
     formats: dict[str, FormatStats] = field(default_factory=dict)  # by suffix, e.g. ".pdf"
+    # Seconds spent per stage: loading (reading and parsing files), chunking, embedding,
+    # writing (store, search indexes, manifest, switching versions).
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, started: float) -> None:
+        """Add the time since `started` (a perf_counter value) to `stage`."""
+        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
 
     @property
     def changed(self) -> bool:
@@ -80,12 +89,15 @@ def ingest_paths(
 
     With `prune`, stored documents whose file no longer exists are removed.
     """
+    started = time.perf_counter()
     files, skipped = discover(paths)
     loaded = list(load_documents(files))
     docs = [d for d in loaded if isinstance(d, Document)]
     skipped += [d for d in loaded if isinstance(d, Skipped)]
+    loading = time.perf_counter() - started
     gone = (lambda source: not Path(source).exists()) if prune else None
     report = ingest_documents(root, docs, embedder, settings, remove_if=gone, skipped=skipped)
+    report.timings["loading"] = loading
     _tally_formats(report, root, docs)
     return report
 
@@ -124,6 +136,7 @@ def ingest_documents(
 ) -> IngestReport:
     """Add or replace `docs` (by source), remove documents by id or by `remove_if(source)`."""
     report = IngestReport(skipped=list(skipped or []))
+    started = time.perf_counter()
     with write_lock(root):
         live = current_version(root)
         old_store = Store(live / STORE, readonly=True) if live else None
@@ -160,6 +173,9 @@ def ingest_documents(
             if old_store is not None:
                 old_store.close()
         remove_stale_versions(root)
+    # Whatever was not chunking or embedding was comparing, writing and switching versions.
+    total = time.perf_counter() - started
+    report.timings["writing"] = total - sum(report.timings.values())
     return report
 
 
@@ -196,7 +212,7 @@ def _write_version(
             _add_documents(store, docs, embedder, settings, report)
             store.commit()
             report.documents, report.chunks = store.count()
-            _build_search_indexes(store, folder, embedder.dimension)
+            vector_index = _build_search_indexes(store, folder, embedder.dimension)
         finally:
             store.close()
         Manifest(
@@ -205,7 +221,7 @@ def _write_version(
             max_seq_length=embedder.max_tokens,
             chunk_tokens=settings.chunk_tokens,
             chunk_overlap=settings.chunk_overlap,
-            vector_index="flat",
+            vector_index=vector_index,
             documents=report.documents,
             chunks=report.chunks,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -232,21 +248,58 @@ def _add_documents(
     report: IngestReport,
 ) -> None:
     """Chunk all documents, embed all chunks in one batched pass, store them."""
+    started = time.perf_counter()
     per_doc: list[list[Chunk]] = [
         chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap, embedder.fits)
         for doc in docs
     ]
-    texts = [c.text for chunks in per_doc for c in chunks]
-    progress = len(texts) >= PROGRESS_MIN_CHUNKS and sys.stderr.isatty()
-    vectors = embedder.encode(texts, progress=progress)
-    report.chunks_embedded += len(texts)
+    chunks_flat = [c for chunks in per_doc for c in chunks]
+    # The answerer compares the question with each sentence of the retrieved chunks: their
+    # vectors are made now, once (pooled from the chunk's own pass where the backend allows),
+    # which keeps that work out of every question.
+    spans = _answer_sentence_spans(per_doc)
+    report.timed("chunking", started)
+    started = time.perf_counter()
+    progress = len(chunks_flat) >= PROGRESS_MIN_CHUNKS and sys.stderr.isatty()
+    vectors, span_vectors = embedder.encode_with_spans(
+        [c.text for c in chunks_flat], spans, progress=progress
+    )
+    report.chunks_embedded += len(chunks_flat)
+    report.timed("embedding", started)
     offset = 0
     for doc, chunks in zip(docs, per_doc, strict=True):
-        store.add_document(doc, chunks, vectors[offset : offset + len(chunks)])
+        rows = range(offset, offset + len(chunks))
+        sentences = [(chunks_flat[i].start + s, chunks_flat[i].start + e) for i in rows
+                     for s, e in spans[i]]  # fmt: skip
+        sentence_vectors = [span_vectors[i] for i in rows]
+        store.add_document(
+            doc,
+            chunks,
+            vectors[offset : offset + len(chunks)],
+            sentences,
+            np.vstack(sentence_vectors) if sentence_vectors else None,
+        )
         offset += len(chunks)
 
 
-def _build_search_indexes(store: Store, folder: Path, dimension: int) -> None:
+def _answer_sentence_spans(per_doc: list[list[Chunk]]) -> list[list[tuple[int, int]]]:
+    """For each chunk, its answer sentences (offsets within the chunk) that no earlier chunk of
+    the same document holds: each sentence gets one vector, from the first chunk holding it."""
+    out: list[list[tuple[int, int]]] = []
+    for chunks in per_doc:
+        seen: set[tuple[int, int]] = set()
+        for chunk in chunks:
+            row = []
+            for start, end in answer_sentences(chunk.text, chunk.start):
+                if (start, end) not in seen:
+                    seen.add((start, end))
+                    row.append((start - chunk.start, end - chunk.start))
+            out.append(row)
+    return out
+
+
+def _build_search_indexes(store: Store, folder: Path, dimension: int) -> str:
+    """Write the vector and BM25 indexes; return the vector index's spec for the manifest."""
     ids: list[np.ndarray] = []
     vectors: list[np.ndarray] = []
     texts: list[str] = []
@@ -256,9 +309,11 @@ def _build_search_indexes(store: Store, folder: Path, dimension: int) -> None:
         texts.extend(batch_texts)
     all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
     all_vectors = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
-    VectorIndex.build(dimension, all_ids, all_vectors).save(folder / VECTORS)
+    vector_index = VectorIndex.build(dimension, all_ids, all_vectors)
+    vector_index.save(folder / VECTORS)
     # BM25 also scores each chunk's whole document (see index/lexical.py).
     owner = dict(store.db.execute("SELECT id, doc_id FROM chunks"))
     chunk_ids = [int(i) for i in all_ids]
     doc_ids = [owner[i] for i in chunk_ids]
     LexicalIndex.build(chunk_ids, texts, doc_ids).save(folder / LEXICAL)
+    return vector_index.spec

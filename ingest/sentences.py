@@ -44,3 +44,17 @@ def _append_trimmed(
     if stripped:
         lead = len(piece) - len(piece.lstrip())
         spans.append((offset + start + lead, offset + start + lead + len(stripped)))
+
+
+# Sentences shorter than this are headers, labels or dates, not answers.
+MIN_ANSWER_WORDS = 5
+
+
+def answer_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of `text` long enough to be an answer, shifted by
+    `offset`. The answerer quotes these; ingest embeds them ahead of time."""
+    return [
+        (start, end)
+        for start, end in split_sentences(text, offset)
+        if len(text[start - offset : end - offset].split()) >= MIN_ANSWER_WORDS
+    ]

@@ -20,13 +20,11 @@ import numpy as np
 from askdocs.settings import Settings
 from index.collection import Collection, SearchHit
 from index.lexical import document_frequency, inverse_document_frequency, tokenize
-from ingest.sentences import split_sentences
+from ingest.sentences import answer_sentences
 from service.answer_types import can_answer, counted_words, expected_type
 from service.conversation import Turn, contextual_query
 
 NO_ANSWER = "The documents don't cover this question."
-# Sentences shorter than this are headers, labels or dates, not answers.
-MIN_SENTENCE_WORDS = 5
 # Chunks whose sentences are considered.
 CANDIDATE_CHUNKS = 5
 # Score = SIMILARITY_WEIGHT * cosine + LEXICAL_WEIGHT * idf-weighted word overlap
@@ -93,12 +91,14 @@ class Answerer:
         kind = expected_type(question)
         counted = set(tokenize([counted_words(question)])[0])
         names = self.known_names(question)
+        top = hits[:CANDIDATE_CHUNKS]
+        naming = {hit.stored.id for hit in top if not names or names <= _passage_terms(hit)}
         candidates = [
             c
-            for c in _candidates(hits[:CANDIDATE_CHUNKS])
-            if can_answer(c.text, kind)
+            for c in _candidates(top)
+            if c.hit.stored.id in naming
+            and can_answer(c.text, kind)
             and (not counted or counted.intersection(tokenize([c.text])[0]))
-            and names <= _passage_terms(c.hit)
         ]
         if not candidates:
             return Answer(NO_ANSWER, True, [], query)
@@ -120,10 +120,25 @@ class Answerer:
         common = NAME_MAX_SHARE * len(self.collection.lexical.ids)
         return {term for term, df in frequency.items() if 0 < df <= common}
 
+    def sentence_vectors(self, candidates: list[_Candidate]) -> np.ndarray:
+        """The candidates' vectors: stored at ingest, or embedded now when the index predates
+        sentence vectors."""
+        keys = [(c.hit.stored.chunk.doc_id, c.start, c.end) for c in candidates]
+        stored = self.collection.store.sentence_vectors(keys)
+        missing = [i for i, key in enumerate(keys) if key not in stored]
+        fresh = self.collection.embedder.encode([candidates[i].text for i in missing])
+        vectors = np.zeros((len(candidates), self.collection.manifest.dimension), dtype=np.float32)
+        for i, key in enumerate(keys):
+            if key in stored:
+                vectors[i] = stored[key]
+        if missing:
+            vectors[missing] = fresh
+        return vectors
+
     def score(self, query: str, candidates: list[_Candidate]) -> np.ndarray:
         """Support score of each candidate sentence for `query`."""
         embedder = self.collection.embedder
-        similarity = embedder.encode([c.text for c in candidates]) @ embedder.encode_query(query)
+        similarity = self.sentence_vectors(candidates) @ embedder.encode_query(query)
         query_terms = set(tokenize([query])[0])
         idf = inverse_document_frequency(self.collection.lexical, sorted(query_terms))
         total = sum(idf.values())
@@ -155,10 +170,10 @@ def _candidates(hits: list[SearchHit]) -> list[_Candidate]:
     out: list[_Candidate] = []
     for rank, hit in enumerate(hits):
         chunk = hit.stored.chunk
-        for start, end in split_sentences(chunk.text, offset=chunk.start):
+        for start, end in answer_sentences(chunk.text, offset=chunk.start):
             text = chunk.text[start - chunk.start : end - chunk.start]
             key = (chunk.doc_id, start)
-            if key in seen or len(text.split()) < MIN_SENTENCE_WORDS:
+            if key in seen:
                 continue
             seen.add(key)
             out.append(_Candidate(hit, rank, start, end, text))
