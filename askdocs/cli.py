@@ -13,6 +13,7 @@ import typer
 
 from askdocs.errors import AskdocsError
 from askdocs.settings import SearchMode, Settings, default_index_dir
+from evals.bench import bench_command
 from evals.cli import eval_command
 
 app = typer.Typer(
@@ -55,7 +56,8 @@ def _collection(settings: Settings) -> Any:
     from index.collection import Collection
     from index.embedder import Embedder
 
-    return Collection.open(settings.index, Embedder(settings.model, settings.embed_batch_size))
+    embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
+    return Collection.open(settings.index, embedder)
 
 
 @app.command()
@@ -74,7 +76,7 @@ def ingest(
         from index.embedder import Embedder
         from index.writer import ingest_paths
 
-        embedder = Embedder(settings.model, settings.embed_batch_size)
+        embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
         report = ingest_paths(settings.index, paths, embedder, settings, prune=prune)
         for skipped in report.skipped:
             typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
@@ -213,6 +215,7 @@ def _indent(text: str, width: int = 4) -> str:
 
 
 app.command("eval")(eval_command)
+app.command("bench")(bench_command)
 
 
 def main() -> None:
