@@ -16,7 +16,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from askdocs.settings import SearchMode, Settings
-from evals.beir import BeirDoc, load_dataset
+from evals.beir import BeirDoc
 from evals.metrics import Qrels, Run, evaluate, evaluate_per_query
 from index.collection import Collection
 from index.embedder import Embedder
@@ -132,40 +132,3 @@ def score(qrels: Qrels, run: Run) -> tuple[dict[str, float], dict[str, dict[str,
     """Mean and per-query BEIR_METRICS."""
     metrics = list(BEIR_METRICS)
     return evaluate(qrels, run, metrics), evaluate_per_query(qrels, run, metrics)
-
-
-def run_beir(
-    directory: Path,
-    split: str,
-    modes: list[SearchMode],
-    settings: Settings,
-    embedder: Embedder,
-    index: Path | None = None,
-    on_query: Callable[[], None] | None = None,
-) -> list[BeirResult]:
-    """Index the dataset once and evaluate each mode on `split`."""
-    data = load_dataset(directory, split)
-    results: list[BeirResult] = []
-    with beir_collection(directory, data.corpus, settings, embedder, index) as (collection, secs):
-        documents, chunks = collection.store.count()
-        for mode in modes:
-            started = time.perf_counter()
-            run = retrieve(collection, data.queries, mode, on_query=on_query)
-            search_seconds = time.perf_counter() - started
-            mean, per_query = score(data.qrels, run)
-            results.append(
-                BeirResult(
-                    directory.name,
-                    split,
-                    mode,
-                    mean,
-                    per_query,
-                    run,
-                    documents,
-                    chunks,
-                    len(data.queries),
-                    secs,
-                    search_seconds,
-                )
-            )
-    return results

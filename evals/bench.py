@@ -110,7 +110,7 @@ def phase_ingest(corpus: Path, index: Path, limit: int | None) -> dict[str, Any]
     docs_again, _ = _documents(corpus, limit)
     again = ingest_documents(index, docs_again, embedder, settings)
     second = time.perf_counter() - started
-    tokens = _chunk_tokens(index, embedder)
+    tokens = sum(embedder.count_tokens(text) for text in _chunk_texts(index))
     return {
         "documents": report.documents,
         "chunks": report.chunks,
@@ -124,7 +124,8 @@ def phase_ingest(corpus: Path, index: Path, limit: int | None) -> dict[str, Any]
     }
 
 
-def _chunk_tokens(index: Path, embedder: Any) -> int:
+def _chunk_texts(index: Path) -> list[str]:
+    """The texts of every chunk in the live version of `index`."""
     from index.layout import STORE, current_version
     from index.store import Store
 
@@ -132,10 +133,9 @@ def _chunk_tokens(index: Path, embedder: Any) -> int:
     assert live is not None
     store = Store(live / STORE, readonly=True)
     try:
-        texts = [t for _, batch, _ in store.iter_chunks() for t in batch]
+        return [t for _, batch, _ in store.iter_chunks() for t in batch]
     finally:
         store.close()
-    return sum(embedder.count_tokens(text) for text in texts)
 
 
 def phase_baseline(index: Path) -> dict[str, Any]:
@@ -144,16 +144,8 @@ def phase_baseline(index: Path) -> dict[str, Any]:
     from sentence_transformers import SentenceTransformer
 
     from index.embedder import resolve_model
-    from index.layout import STORE, current_version
-    from index.store import Store
 
-    live = current_version(index)
-    assert live is not None
-    store = Store(live / STORE, readonly=True)
-    try:
-        texts = [t for _, batch, _ in store.iter_chunks() for t in batch]
-    finally:
-        store.close()
+    texts = _chunk_texts(index)
     model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
     model.encode(["warm-up"])
     started = time.perf_counter()
@@ -169,7 +161,6 @@ def phase_baseline(index: Path) -> dict[str, Any]:
 
 def phase_queries(index: Path, queries: list[str]) -> dict[str, Any]:
     """In-process search and ask latency, each question new to the query cache."""
-    from evals.runner import _forget_queries as forget_queries
     from index.collection import Collection
     from index.embedder import Embedder
     from service.answer import Answerer
@@ -182,11 +173,11 @@ def phase_queries(index: Path, queries: list[str]) -> dict[str, Any]:
     search_ms: list[float] = []
     ask_ms: list[float] = []
     for query in queries:
-        forget_queries(embedder)
+        embedder.forget_queries()
         started = time.perf_counter()
         collection.search(query, k=settings.top_k, mode=settings.search_mode)
         search_ms.append((time.perf_counter() - started) * 1000)
-        forget_queries(embedder)
+        embedder.forget_queries()
         started = time.perf_counter()
         answerer.answer(query)
         ask_ms.append((time.perf_counter() - started) * 1000)

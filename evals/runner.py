@@ -238,11 +238,11 @@ def _run_one(
 
     # Time each call with the question not yet embedded: the embedder remembers recent queries,
     # and a user's question is new to it.
-    _forget_queries(collection.embedder)
+    collection.embedder.forget_queries()
     t0 = time.perf_counter()
     hits = collection.search(query, k=RETRIEVAL_DEPTH, mode=settings.search_mode)
     search_ms = (time.perf_counter() - t0) * 1000
-    _forget_queries(collection.embedder)
+    collection.embedder.forget_queries()
     t0 = time.perf_counter()
     answer = answerer.answer(question.question, question.history)
     answer_ms = (time.perf_counter() - t0) * 1000
@@ -283,12 +283,6 @@ def _run_one(
         search_ms=round(search_ms, 3),
         answer_ms=round(answer_ms, 3),
     )
-
-
-def _forget_queries(embedder: Embedder) -> None:
-    cache = getattr(embedder, "_query_cache", None)
-    if cache is not None:
-        cache.clear()
 
 
 def _has_evidence(answer: Answer, spans: Sequence[str]) -> bool:

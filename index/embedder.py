@@ -168,17 +168,19 @@ class _OnnxRuntime:
         return len(self.counter.encode(text, add_special_tokens=False).ids)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        encodings = self.batcher.encode_batch([t.lower() if self.lower else t for t in texts])
+        tokens, mask, _ = self._run([t.lower() if self.lower else t for t in texts])
+        return _normalise(_pool(tokens, mask, self.pooling))
+
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """One pass of the model: (token vectors, attention mask, the tokenizer's encodings)."""
+        encodings = self.batcher.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        tokens = self.session.run(None, feeds)[0]
-        pooled = _pool(tokens, mask, self.pooling)
-        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-        out: np.ndarray = (pooled / norms).astype(np.float32)
-        return out
+        tokens: np.ndarray = self.session.run(None, feeds)[0]
+        return tokens, mask, encodings
 
     def encode_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]]
@@ -187,15 +189,8 @@ class _OnnxRuntime:
         same pass: the mean of the token vectors inside the span. None for a span no token
         falls inside, or when pooling is not by mean (no such span vector then)."""
         lowered = [t.lower() if self.lower else t for t in texts]
-        encodings = self.batcher.encode_batch(lowered)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.inputs:
-            feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        tokens = self.session.run(None, feeds)[0]
-        pooled = _pool(tokens, mask, self.pooling)
-        vectors = _normalise(pooled)
+        tokens, mask, encodings = self._run(lowered)
+        vectors = _normalise(_pool(tokens, mask, self.pooling))
         out: list[list[np.ndarray | None]] = []
         for i, (text, low, encoding) in enumerate(zip(texts, lowered, encodings, strict=True)):
             # Offsets index the lower-cased text; they hold for the original only when lowering
@@ -514,6 +509,11 @@ class Embedder:
             starts = tqdm(starts, desc="Embedding", unit="batch")
         for start in starts:
             yield order[start : start + self.batch_size]
+
+    def forget_queries(self) -> None:
+        """Empty the query cache (benchmarks time questions as if new)."""
+        with self._use_lock:
+            self._query_cache.clear()
 
     def encode_query(self, query: str) -> np.ndarray:
         """Embed one query, remembering recent ones so a repeated question costs nothing."""
