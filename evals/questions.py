@@ -21,7 +21,8 @@ from service.conversation import Turn
 BUNDLED_QUESTIONS = Path(__file__).resolve().parent / "questions" / "sample.jsonl"
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 
-_KEYS = {"id", "question", "answers", "answerable", "history"}
+_KEYS = {"id", "question", "answers", "answerable", "history", "split"}
+_SPLITS = ("dev", "test")
 _ROLES = ("user", "assistant")
 
 
@@ -34,6 +35,7 @@ class Question:
     answers: list[str]
     answerable: bool
     history: list[Turn] = field(default_factory=list)
+    split: str | None = None  # "dev" (tune on it) or "test" (report on it)
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -88,7 +90,21 @@ def _parse(line: str, where: str) -> Question:
         raise ValueError(f"{where}: an answerable question needs at least one evidence span")
     if not answerable and answers:
         raise ValueError(f"{where}: an unanswerable question must have no 'answers'")
-    return Question(qid, text, answers, answerable, _history(record.get("history", []), where))
+    split = record.get("split")
+    if split is not None and split not in _SPLITS:
+        raise ValueError(f"{where}: field 'split' must be 'dev' or 'test'")
+    history = _history(record.get("history", []), where)
+    return Question(qid, text, answers, answerable, history, split)
+
+
+def of_split(questions: list[Question], split: str | None) -> list[Question]:
+    """The questions of one split (all of them for None)."""
+    if split is None:
+        return questions
+    chosen = [q for q in questions if q.split == split]
+    if not chosen:
+        raise ValueError(f"no questions in split {split!r}")
+    return chosen
 
 
 def _history(value: Any, where: str) -> list[Turn]:
