@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -27,10 +27,41 @@ def default_index_dir() -> Path:
     return Path.home() / ".local" / "share" / "askdocs" / "index"
 
 
+class AnswerConfig(BaseModel):
+    """The answerer's knobs (service/answerer/); each can be set as ASKDOCS_ANSWER__<NAME>.
+
+    The scorer's and the abstention model's weights are not here: they are fitted on dev data
+    (`python -m evals.train_answerer`) and shipped in service/answerer/weights.json.
+    """
+
+    # Candidates shorter than this (labels, "Yes.") are only quoted beside the sentence they
+    # belong to; list items and table rows are scored whatever their length. 5 matches the
+    # sentences ingest stores vectors for (ingest/sentences.py), so none is embedded per question.
+    min_words: int = Field(default=5, ge=1, le=50)
+    continuation_pattern: str = Field(
+        default=r"^(It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her|Such|Both)\b",
+        description="A next sentence that opens like this leans on the one before it.",
+    )
+    max_continuations: int = Field(default=2, ge=0, le=10)
+    # Separate sentences are quoted, best first, until the scorer's calibrated shares add up to
+    # this (0: the best one only), at most `max_scored` of them. Chosen on the dev splits.
+    coverage: float = Field(default=0.7, ge=0.0, le=1.0)
+    max_scored: int = Field(default=3, ge=1, le=10)
+    max_sentences: int = Field(default=5, ge=1, le=20)
+    # The conversation is used for a question only when, read in its light, the question is
+    # this much more likely to be answered than read alone.
+    follow_up_margin: float = Field(default=0.05, ge=-1.0, le=1.0)
+    weights: Path | None = Field(
+        default=None, description="Scorer weights (default: the shipped weights.json)."
+    )
+
+
 class Settings(BaseSettings):
     """askdocs settings; each field can be set with an `ASKDOCS_<NAME>` environment variable."""
 
-    model_config = SettingsConfigDict(env_prefix="ASKDOCS_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ASKDOCS_", env_nested_delimiter="__", extra="ignore"
+    )
 
     index: Path = Field(default_factory=default_index_dir, description="Index directory.")
     model: str = Field(
@@ -50,10 +81,11 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=32, ge=0, le=512, description="Overlap in tokens.")
     top_k: int = Field(default=5, ge=1, le=50)
     search_mode: SearchMode = "hybrid"
-    # Support score (service/answer.py) below which the answerer says the documents don't
-    # cover the question; chosen on the bundled set's unanswerable questions (evals/README.md).
-    abstain_threshold: float = Field(default=0.25, ge=-1.0, le=2.0)
-    max_answer_sentences: int = Field(default=3, ge=1, le=10)
+    # Probability (service/answerer/abstention.py) below which the answerer says the documents
+    # don't cover the question; chosen on the dev splits for a stated false-abstention rate
+    # (evals/README.md, "Abstention"). 2.0 abstains on everything.
+    abstain_threshold: float = Field(default=0.10, ge=-1.0, le=2.0)
+    answer: AnswerConfig = Field(default_factory=AnswerConfig)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     admin_key: str | None = None

@@ -1,4 +1,9 @@
-"""Turning a follow-up ("And in Mali?") into a query that stands on its own, without an LLM."""
+"""Conversations: the turns a question may lean on, and what a follow-up may not repeat.
+
+Whether a question is a follow-up is not guessed from its wording here: the answerer reads it
+alone and in the light of the last user turn, and keeps the reading the documents support
+better (service/answerer/pipeline.py).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-MAX_CONTEXT_TURNS = 2
-# Questions this short, or that open or refer like this, lean on the previous turn.
-SHORT_QUESTION_WORDS = 4
-_FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|what else|but|then|so)\b"
-    r"|\b(it|its|they|them|their|this|that|these|those|there|he|she|his|her)\b"
-    r"|\b(for instance|for example|else|as well|too|instead)\b",
-    re.IGNORECASE,
-)
+_MARKER = re.compile(r"\s*\[\d+\]")
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -25,16 +23,21 @@ class Turn:
     content: str
 
 
-def is_follow_up(question: str) -> bool:
-    """Whether a question likely needs the conversation to be understood."""
-    return len(question.split()) <= SHORT_QUESTION_WORDS or bool(_FOLLOW_UP.search(question))
-
-
-def contextual_query(question: str, history: list[Turn]) -> str:
-    """The query to retrieve with: the question, preceded by the last user turns when it is
-    a follow-up. Assistant turns are left out: they quote the documents already cited."""
-    if not history or not is_follow_up(question):
-        return question
+def in_context(question: str, history: list[Turn]) -> str | None:
+    """The question preceded by the last user turn, or None when there is none."""
     previous = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
-    context = previous[-MAX_CONTEXT_TURNS:]
-    return " ".join([*context, question]) if context else question
+    return f"{previous[-1]} {question}" if previous else None
+
+
+def said_before(history: list[Turn]) -> str:
+    """The last assistant turn, normalised (markers dropped, whitespace collapsed, casefolded):
+    a new question is never answered by repeating it."""
+    answers = [t.content for t in history if t.role == "assistant"]
+    if not answers:
+        return ""
+    return _WHITESPACE.sub(" ", _MARKER.sub("", answers[-1])).casefold().strip()
+
+
+def normalised(text: str) -> str:
+    """Whitespace collapsed and casefolded, as `said_before` writes it."""
+    return _WHITESPACE.sub(" ", text).casefold().strip()

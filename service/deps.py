@@ -10,7 +10,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 
 from askdocs.settings import Settings
 from index.collection import Collection
-from service.answer import Answerer
+from service.answerer import Answerer
 from service.state import CollectionHolder
 
 

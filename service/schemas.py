@@ -46,6 +46,9 @@ class AskResponse(BaseModel):
 
     answer: str
     abstained: bool
+    # Generated answers (DESIGN.md) are not built yet: every answer is extractive.
+    mode: Literal["extractive", "generated"] = "extractive"
+    dropped: int = 0
     citations: list[CitationOut]
 
 

@@ -13,7 +13,7 @@ from askdocs.settings import Settings
 from index.collection import Collection
 from index.embedder import Embedder
 from index.layout import current_version
-from service.answer import Answerer
+from service.answerer import Answerer
 
 
 class CollectionHolder:

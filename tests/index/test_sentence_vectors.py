@@ -7,7 +7,7 @@ import pytest
 
 from index.collection import Collection
 from ingest.sentences import answer_sentences
-from service.answer import Answerer
+from service.answerer import Answerer
 
 
 def test_every_answer_sentence_has_its_vector_stored(sample_collection: Collection) -> None:

@@ -27,7 +27,7 @@ from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown
 from ingest.loaders.pdf import load_pdf, unwrap
 from ingest.loaders.sandbox import run_sandboxed
-from service.answer import Answerer
+from service.answerer import Answerer
 
 # --- One folder with every fixture, ingested once ---------------------------------------------
 

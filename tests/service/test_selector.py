@@ -1,0 +1,61 @@
+"""Selection: the best sentence and what belongs to it, more only while the scorer is unsure."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from askdocs.settings import AnswerConfig
+from index.collection import SearchHit
+from index.store import StoredChunk
+from ingest.models import Chunk
+from service.answerer.candidates import Candidate, gather
+from service.answerer.selector import select
+
+TEXT = (
+    "Can I cancel at any time?\n"
+    "Yes. You can cancel from the billing page. It takes effect at the end of the month.\n"
+    "Refunds are not given for partial months. Exports stay available for 30 days."
+)
+
+
+def _candidates() -> list[Candidate]:
+    chunk = Chunk("d", TEXT, 0, len(TEXT))
+    return [
+        c
+        for c in gather([SearchHit(StoredChunk(1, chunk, "FAQ", "faq.md"), 1.0)])
+        if c.answerable and len(c.text.split()) >= 4
+    ]
+
+
+def _texts(chosen: list[Candidate]) -> list[str]:
+    return [c.text for c in chosen]
+
+
+def test_the_yes_before_and_the_continuation_after_belong_to_the_best() -> None:
+    candidates = _candidates()
+    best = next(i for i, c in enumerate(candidates) if c.text.startswith("You can cancel"))
+    shares = np.full(len(candidates), 0.01)
+    shares[best] = 0.97
+    assert _texts(select(candidates, shares, AnswerConfig())) == [
+        "Yes.",
+        "You can cancel from the billing page.",
+        "It takes effect at the end of the month.",
+    ]
+
+
+def test_a_confident_scorer_quotes_one_place_an_unsure_one_more() -> None:
+    candidates = _candidates()
+    refunds = next(i for i, c in enumerate(candidates) if c.text.startswith("Refunds"))
+    exports = next(i for i, c in enumerate(candidates) if c.text.startswith("Exports"))
+    shares = np.full(len(candidates), 0.0)
+    shares[refunds], shares[exports] = 0.9, 0.1
+    assert _texts(select(candidates, shares, AnswerConfig(coverage=0.7))) == [
+        "Refunds are not given for partial months."
+    ]
+    shares[refunds], shares[exports] = 0.5, 0.45
+    chosen = _texts(select(candidates, shares, AnswerConfig(coverage=0.7)))
+    assert chosen == [
+        "Refunds are not given for partial months.",
+        "Exports stay available for 30 days.",
+    ]
+    assert _texts(select(candidates, shares, AnswerConfig(coverage=0.0))) == chosen[:1]
