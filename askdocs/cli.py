@@ -153,32 +153,70 @@ def ask(
     top_k: TopK = None,
     index: IndexOption = None,
     as_json: JsonFlag = False,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help='The conversation so far, a JSON file: [{"role": "user"|"assistant", '
+            '"content": "..."}, ...]',
+        ),
+    ] = None,
 ) -> None:
     """Answer QUESTION from the documents, citing the excerpts it rests on."""
     settings = _settings(index, top_k=top_k)
 
     def body() -> None:
-        from service.answer import Answerer
+        from askdocs.chat import load_history
+        from service.answerer import Answerer
 
-        result = Answerer(_collection(settings), settings).answer(question)
-        citations = [asdict(c) for c in result.citations]
-        if as_json:
-            payload = {
-                "answer": result.answer,
-                "abstained": result.abstained,
-                "citations": citations,
-            }
-            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-            return
-        typer.echo(result.answer)
-        if citations:
-            typer.echo("\nSources:")
-        for c in citations:
-            typer.secho(f"[{c['n']}] {c['title']}", bold=True)
-            typer.echo(f"    {c['source']} [{c['start']}:{c['end']}]{_where(c)}")
-            typer.echo(_indent(f"\u201c{c['excerpt']}\u201d"))
+        turns = load_history(history) if history is not None else []
+        result = Answerer(_collection(settings), settings).answer(question, turns)
+        _show_answer(result, as_json)
 
     _run(body)
+
+
+@app.command()
+def chat(index: IndexOption = None, top_k: TopK = None) -> None:
+    """Ask questions one after another; follow-ups ("And in Mali?") keep the conversation.
+    An empty line, "exit" or Ctrl-D ends it."""
+    settings = _settings(index, top_k=top_k)
+
+    def body() -> None:
+        from askdocs.chat import chat_loop
+        from service.answerer import Answerer
+
+        answerer = Answerer(_collection(settings), settings)
+        typer.echo("Ask a question (empty line to quit).")
+
+        def show(result: Any) -> None:
+            _show_answer(result, False)
+            typer.echo("")
+
+        chat_loop(answerer.answer, show, input)
+
+    _run(body)
+
+
+def _show_answer(result: Any, as_json: bool) -> None:
+    citations = [asdict(c) for c in result.citations]
+    if as_json:
+        payload = {
+            "answer": result.answer,
+            "abstained": result.abstained,
+            "mode": "extractive",
+            "dropped": 0,
+            "citations": citations,
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    typer.echo(result.answer)
+    if citations:
+        typer.echo("\nSources:")
+    for c in citations:
+        typer.secho(f"[{c['n']}] {c['title']}", bold=True)
+        typer.echo(f"    {c['source']} [{c['start']}:{c['end']}]{_where(c)}")
+        typer.echo(_indent(f"\u201c{c['excerpt']}\u201d"))
 
 
 @app.command()

@@ -1,0 +1,63 @@
+"""`askdocs chat` and `askdocs ask --history`: conversations on the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from askdocs.errors import AskdocsError
+from service.conversation import Turn
+
+# The API's limit (service/schemas.py): older turns are dropped, not sent.
+MAX_TURNS = 20
+
+
+class HistoryFileError(AskdocsError):
+    """A --history file that is not a list of {"role", "content"} turns."""
+
+
+def load_history(path: Path) -> list[Turn]:
+    """The turns of a JSON file: [{"role": "user"|"assistant", "content": str}, ...]."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HistoryFileError(f"{path}: history file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HistoryFileError(f"{path}: cannot read history ({exc})") from None
+    if not isinstance(data, list):
+        raise HistoryFileError(f"{path}: expected a JSON list of turns")
+    turns: list[Turn] = []
+    for i, turn in enumerate(data):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+        ):
+            raise HistoryFileError(
+                f'{path}: turn {i} must be {{"role": "user"|"assistant", "content": str}}'
+            )
+        turns.append(Turn(turn["role"], turn["content"]))
+    return turns[-MAX_TURNS:]
+
+
+def chat_loop(
+    answer: Callable[[str, list[Turn]], Any],
+    show: Callable[[Any], None],
+    read: Callable[[str], str],
+) -> list[Turn]:
+    """Ask questions read from `read` until an empty line, "exit" or end of input, keeping the
+    conversation; returns it."""
+    history: list[Turn] = []
+    while True:
+        try:
+            question = read("? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question or question.casefold() in ("exit", "quit"):
+            break
+        result = answer(question, history[-MAX_TURNS:])
+        show(result)
+        history.extend([Turn("user", question), Turn("assistant", result.answer)])
+    return history
