@@ -163,7 +163,7 @@ def phase_queries(index: Path, queries: list[str]) -> dict[str, Any]:
     """In-process search and ask latency, each question new to the query cache."""
     from index.collection import Collection
     from index.embedder import Embedder
-    from service.answer import Answerer
+    from service.answerer import Answerer
 
     settings = Settings(index=index)
     embedder = Embedder(settings.model)

@@ -51,7 +51,22 @@ def eval_command(
     beir: Annotated[
         Path | None, typer.Option("--beir", help="A BEIR dataset folder to evaluate instead.")
     ] = None,
-    split: Annotated[str, typer.Option("--split", help="BEIR qrels split.")] = "test",
+    question_set: Annotated[
+        str | None,
+        typer.Option(
+            "--set",
+            help="A named collection with its questions: sample (the bundled set), product "
+            "(product documentation in mixed formats) or squad (11 Wikipedia articles).",
+        ),
+    ] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="BEIR qrels split, or the question-set split (dev, test or all; a set without "
+            "splits is run whole).",
+        ),
+    ] = "test",
     mode: Annotated[
         str | None, typer.Option("--mode", help="dense, lexical or hybrid (default: hybrid)")
     ] = None,
@@ -83,6 +98,10 @@ def eval_command(
         raise typer.BadParameter("use either --mode or --compare mode=...", param_hint="--mode")
     if beir is not None and (questions is not None or docs is not None):
         raise typer.BadParameter("--beir replaces --questions and --docs", param_hint="--beir")
+    if question_set is not None and (questions is not None or docs is not None or beir):
+        raise typer.BadParameter(
+            "--set replaces --questions, --docs and --beir", param_hint="--set"
+        )
     if beir is None and run_out is not None:
         raise typer.BadParameter("--run-out needs --beir", param_hint="--run-out")
     command = "askdocs eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
@@ -96,7 +115,12 @@ def eval_command(
         if beir is not None:
             _beir(beir, split, variants, index, run_out, out, as_json, command)
         else:
-            _questions(questions, docs, variants, index, out, as_json, command)
+            if question_set is not None:
+                from evals.sets import question_set as named_set
+
+                chosen = named_set(question_set)
+                questions, docs = chosen.questions, chosen.docs
+            _questions(questions, docs, split, variants, index, out, as_json, command)
     except (AskdocsError, ValueError, FileNotFoundError) as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
@@ -108,6 +132,7 @@ def eval_command(
 def _questions(
     questions_path: Path | None,
     docs: Path | None,
+    split: str,
     variants: list[Variant],
     index: Path | None,
     out: Path | None,
@@ -115,11 +140,13 @@ def _questions(
     command: str,
 ) -> None:
     from evals.compare import changes
-    from evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS, load_questions
+    from evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS, load_questions, of_split
     from evals.report import changes_table, metrics_table, text_table, write_report
     from evals.runner import eval_collection, run_questions
 
     questions = load_questions(questions_path or BUNDLED_QUESTIONS)
+    if split != "all" and any(q.split for q in questions):
+        questions = of_split(questions, split)
     docs = docs or BUNDLED_CORPUS
     started = time.perf_counter()
     embedders: dict[str, Embedder] = {}

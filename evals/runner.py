@@ -1,8 +1,8 @@
 """Run a question set through the service's retriever and answerer, and score it.
 
-For each question the runner retrieves with the same contextual query the answerer uses
-(`service.conversation.contextual_query`) and the configured search mode, then asks the
-`Answerer` itself. Gold is text: a chunk is relevant when it contains an evidence span
+For each question the runner asks the `Answerer` itself, then scores retrieval for the query
+the answerer settled on (the question alone, or read with the conversation) in the configured
+search mode. Gold is text: a chunk is relevant when it contains an evidence span
 (`evals.relevance`), and the qrels behind nDCG and recall come from scanning every chunk of the
 collection for the evidence, so the figures hold for any chunking or model.
 """
@@ -29,8 +29,8 @@ from index.embedder import Embedder
 from index.writer import ingest_documents
 from ingest.documents import discover, load_documents
 from ingest.models import Document
-from service.answer import Answer, Answerer
-from service.conversation import contextual_query
+from service.answerer import Answer, Answerer
+from service.answerer.candidates import CONTEXT_KINDS, line_kind
 
 # How deep the retrieval metrics look (hit@10, MRR@10, nDCG@10, recall@10).
 RETRIEVAL_DEPTH = 10
@@ -50,6 +50,9 @@ ANSWER_METRICS = (
     "abstention_recall",
     "false_abstention",
     "citation_validity",
+    "duplicate_citations",
+    "heading_citations",
+    "answer_words_p50",
 )
 LATENCY_METRICS = ("search_p50_ms", "search_p95_ms", "answer_p50_ms", "answer_p95_ms")
 METRICS = RETRIEVAL_METRICS + ANSWER_METRICS + LATENCY_METRICS
@@ -89,6 +92,9 @@ class QuestionResult:
     answer_evidence: bool | None  # None for unanswerable questions
     citations: int
     invalid_citations: int
+    duplicate_citations: int  # citations whose text another citation of the answer repeats
+    heading_citations: int  # citations that quote a heading or a question line
+    answer_words: int
     search_ms: float
     answer_ms: float
 
@@ -188,6 +194,25 @@ class Judge:
             self._documents[doc_id] = self.collection.get_document(doc_id).text
         return self._documents[doc_id]
 
+    def heading_citations(self, answer: Answer) -> int:
+        """Citations that quote a whole heading or question line of their document."""
+        count = 0
+        for c in answer.citations:
+            text = self.document_text(c.doc_id)
+            line_start = text.rfind("\n", 0, c.start) + 1
+            line_end = text.find("\n", c.end)
+            line_end = len(text) if line_end < 0 else line_end
+            line = text[line_start:line_end].strip()
+            whole_line = line == c.excerpt.strip()
+            has_more = line_end < len(text)
+            before = text[text.rfind("\n", 0, max(line_start - 1, 0)) + 1 : max(line_start - 1, 0)]
+            after_end = text.find("\n", line_end + 1)
+            after = text[line_end + 1 : len(text) if after_end < 0 else after_end]
+            kind = line_kind(line, c.section, has_more, (before, after))
+            if c.excerpt.rstrip().endswith("?") or (whole_line and kind in CONTEXT_KINDS):
+                count += 1
+        return count
+
     def invalid_citations(self, answer: Answer) -> int:
         """Citations whose excerpt is not the document text at their offsets."""
         return sum(
@@ -203,12 +228,13 @@ def run_questions(
     questions: Sequence[Question],
     label: str = "",
     on_question: Callable[[QuestionResult], None] | None = None,
+    answerer: Answerer | None = None,
 ) -> RunResult:
     """Run every question; `on_question` is called after each (e.g. to advance a progress
-    bar)."""
+    bar). `answerer` replaces the service's own (to measure a variant of it)."""
     started = time.perf_counter()
     judge = Judge(collection)
-    answerer = Answerer(collection, settings)
+    answerer = answerer or Answerer(collection, settings)
     results: list[QuestionResult] = []
     for question in questions:
         result = _run_one(collection, settings, answerer, judge, question)
@@ -233,19 +259,19 @@ def _run_one(
     judge: Judge,
     question: Question,
 ) -> QuestionResult:
-    query = contextual_query(question.question, question.history)
     relevant = judge.relevant(question.answers) if question.answerable else set()
 
     # Time each call with the question not yet embedded: the embedder remembers recent queries,
     # and a user's question is new to it.
     collection.embedder.forget_queries()
     t0 = time.perf_counter()
-    hits = collection.search(query, k=RETRIEVAL_DEPTH, mode=settings.search_mode)
-    search_ms = (time.perf_counter() - t0) * 1000
-    collection.embedder.forget_queries()
-    t0 = time.perf_counter()
     answer = answerer.answer(question.question, question.history)
     answer_ms = (time.perf_counter() - t0) * 1000
+    query = answer.query
+    collection.embedder.forget_queries()
+    t0 = time.perf_counter()
+    hits = collection.search(query, k=RETRIEVAL_DEPTH, mode=settings.search_mode)
+    search_ms = (time.perf_counter() - t0) * 1000
 
     retrieved = [
         Retrieved(
@@ -280,9 +306,17 @@ def _run_one(
         answer_evidence=_has_evidence(answer, question.answers) if question.answerable else None,
         citations=len(answer.citations),
         invalid_citations=judge.invalid_citations(answer),
+        duplicate_citations=_duplicates(answer),
+        heading_citations=judge.heading_citations(answer),
+        answer_words=0 if answer.abstained else len(_MARKER.sub("", answer.answer).split()),
         search_ms=round(search_ms, 3),
         answer_ms=round(answer_ms, 3),
     )
+
+
+def _duplicates(answer: Answer) -> int:
+    texts = [normalise(c.excerpt) for c in answer.citations]
+    return len(texts) - len(set(texts))
 
 
 def _has_evidence(answer: Answer, spans: Sequence[str]) -> bool:
@@ -317,6 +351,10 @@ def aggregate(results: Sequence[QuestionResult]) -> tuple[dict[str, float | None
     citations = sum(r.citations for r in results)
     invalid = sum(r.invalid_citations for r in results)
     metrics["citation_validity"] = (citations - invalid) / citations if citations else 1.0
+    metrics["duplicate_citations"] = float(sum(r.duplicate_citations for r in results))
+    metrics["heading_citations"] = float(sum(r.heading_citations for r in results))
+    words = [r.answer_words for r in results if not r.abstained]
+    metrics["answer_words_p50"] = float(np.median(words)) if words else None
     for kind in ("search", "answer"):
         times = [getattr(r, f"{kind}_ms") for r in results]
         for p in (50, 95):

@@ -184,7 +184,9 @@ def test_chat_page_sends_history_for_follow_ups(page: Page, live_server: LiveSer
         "role": "user",
         "content": "Is there a quota for women in security institutions?",
     }
-    expect(answer.locator(".text")).to_contain_text("In Mali")
+    # Which Mali sentence is quoted is for the evals to judge; here: the follow-up was answered
+    # in the light of the conversation the page sent.
+    expect(answer.locator(".text")).to_contain_text("Mali")
 
 
 # 2. The widget on another site, with hostile CSS ------------------------------------------
