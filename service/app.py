@@ -14,6 +14,7 @@ from askdocs.settings import Settings
 from index.embedder import Embedder
 from service import errors
 from service.cors import CORSMiddleware
+from service.headers import SecurityHeaders
 from service.limits import BodySizeLimit, RateLimit
 from service.routes import admin, ask, documents, health, pages, search
 from service.state import CollectionHolder
@@ -48,6 +49,11 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         version=__version__,
         summary="Questions answered from your documents, with cited excerpts.",
         lifespan=lifespan,
+        # The docs pages load their scripts from a CDN (blank offline); /openapi.json stays.
+        docs_url=None,
+        redoc_url=None,
+        # Slash redirects were absolute URLs built from the client's Host header.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     errors.install(app)
@@ -64,4 +70,5 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(CORSMiddleware, allowed_origins=settings.allowed_origins)
+    app.add_middleware(SecurityHeaders)
     return app
