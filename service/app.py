@@ -67,7 +67,9 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     ):
         app.include_router(router)
     # The last added runs first: CORS wraps the limits, so a widget can read a 413 or 429.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, admin_key=settings.admin_key
+    )
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(CORSMiddleware, allowed_origins=settings.allowed_origins)
     app.add_middleware(SecurityHeaders)

@@ -2,8 +2,9 @@
 
 - `BodySizeLimit` refuses a body over the limit before reading it when Content-Length says
   so, and otherwise counts the bytes as they stream in and stops at the limit, so memory stays
-  flat whatever a client sends. Uploads (POST /api/documents carrying an admin key header) get
-  `UPLOAD_BODY_BYTES` instead; the upload route itself refuses each file over its own limit.
+  flat whatever a client sends. Uploads (POST /api/documents) are authenticated here, before
+  any of the body is read: a missing or wrong admin key gets its 401/403 at once, a valid one
+  `UPLOAD_BODY_BYTES`; the upload route itself refuses each file over its own limit.
 - `RateLimit` gives each client (by IP address) a token bucket for POST /api/ask: up to
   `per_minute` questions at once, refilled at `per_minute` a minute. Over it: 429 with
   Retry-After (whole seconds until the next question is allowed).
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.deps import admin_refusal
 from service.routes.admin import MAX_UPLOAD_BYTES
 
 UPLOAD_PATH = "/api/documents"
@@ -28,7 +30,6 @@ UPLOAD_BODY_BYTES = 8 * MAX_UPLOAD_BYTES
 RATE_LIMITED_PATHS = frozenset({"/api/ask"})
 # Buckets of clients idle long enough to be full again are dropped past this many clients.
 MAX_TRACKED_CLIENTS = 10_000
-_CREDENTIAL_HEADERS = ("authorization", "x-admin-key")
 
 
 def _too_large(limit: int) -> str:
@@ -38,23 +39,38 @@ def _too_large(limit: int) -> str:
 class BodySizeLimit:
     """413 for request bodies over `max_bytes`, checked before and while reading."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = UPLOAD_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_bytes: int = UPLOAD_BODY_BYTES,
+        admin_key: str | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_bytes = max(upload_bytes, max_bytes)
+        self.admin_key = admin_key
 
     def limit_for(self, scope: Scope, headers: Headers) -> int:
-        """The body limit of one request: larger for an upload that carries an admin key."""
+        """The body limit of one request: larger for an upload (already authenticated)."""
         is_upload = scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH
-        if is_upload and any(name in headers for name in _CREDENTIAL_HEADERS):
-            return self.upload_bytes
-        return self.max_bytes
+        return self.upload_bytes if is_upload else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        if scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH:
+            # Refuse before reading: a wrong key used to have 160 MB spooled before its 401.
+            refusal = admin_refusal(
+                self.admin_key, headers.get("authorization"), headers.get("x-admin-key")
+            )
+            if refusal is not None:
+                detail = str(refusal.detail)
+                reply = _error(refusal.status_code, detail, dict(refusal.headers or {}))
+                await reply(scope, receive, send)
+                return
         limit = self.limit_for(scope, headers)
         declared = headers.get("content-length")
         if declared is not None:

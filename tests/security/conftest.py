@@ -12,6 +12,16 @@ from index.collection import Collection
 from index.embedder import Embedder
 from service.app import create_app
 
+# The live-server and browser fixtures of the service tests, shared rather than copied.
+from tests.service.conftest import (  # noqa: F401
+    browser,
+    context,
+    host_site,
+    live_server,
+    page,
+    serve,
+)
+
 
 @pytest.fixture(scope="module")
 def client(
