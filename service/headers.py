@@ -1,4 +1,4 @@
-"""Headers every response carries, whatever route (or error handler) produced it."""
+"""Request paths and response headers, the same for every route (and error handler)."""
 
 from __future__ import annotations
 
@@ -24,3 +24,20 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class StripTrailingSlash:
+    """Route `/api/documents/` as `/api/documents`, in place of Starlette's slash redirect.
+
+    That redirect was an absolute URL built from the client's Host header (a 307 to any host
+    a client names); rewriting the path keeps trailing-slash URLs working with no redirect.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope = {**scope, "path": path.rstrip("/") or "/"}
+        await self.app(scope, receive, send)

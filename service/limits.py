@@ -5,16 +5,19 @@
   flat whatever a client sends. Uploads (POST /api/documents) are authenticated here, before
   any of the body is read: a missing or wrong admin key gets its 401/403 at once, a valid one
   `UPLOAD_BODY_BYTES`; the upload route itself refuses each file over its own limit.
-- `RateLimit` gives each client (by IP address) a token bucket for POST /api/ask: up to
-  `per_minute` questions at once, refilled at `per_minute` a minute. Over it: 429 with
-  Retry-After (whole seconds until the next question is allowed).
+- `RateLimit` gives each client (by IP address) a token bucket for the public API (/api/ask,
+  /api/search, /api/documents...): up to `per_minute` requests at once, refilled at
+  `per_minute` a minute. Over it: 429 with Retry-After (whole seconds until the next one).
+  The client is the TCP peer; X-Forwarded-For counts only when the peer is a trusted proxy
+  (a client could otherwise name any address it likes and get a fresh bucket each time).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -27,7 +30,8 @@ from service.routes.admin import MAX_UPLOAD_BYTES
 UPLOAD_PATH = "/api/documents"
 # An upload of several files, each up to the per-file limit, plus multipart framing.
 UPLOAD_BODY_BYTES = 8 * MAX_UPLOAD_BYTES
-RATE_LIMITED_PATHS = frozenset({"/api/ask"})
+RATE_LIMITED_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/search"})
+RATE_LIMITED_PREFIX = "/api/documents"
 # Buckets of clients idle long enough to be full again are dropped past this many clients.
 MAX_TRACKED_CLIENTS = 10_000
 
@@ -134,7 +138,8 @@ class RateLimit:
     """Per-client token buckets on the rate-limited paths; 429 with Retry-After when empty.
 
     Runs on the event loop (one thread), so the buckets need no lock. Clients are told apart
-    by the peer address ASGI reports (behind a proxy, run uvicorn with --proxy-headers).
+    by the peer address ASGI reports, or by X-Forwarded-For when that peer is in
+    `trusted_proxies` (IPs or CIDRs).
     """
 
     def __init__(
@@ -143,30 +148,52 @@ class RateLimit:
         per_minute: int,
         paths: frozenset[str] = RATE_LIMITED_PATHS,
         clock: Callable[[], float] = time.monotonic,
+        trusted_proxies: Sequence[str] = (),
     ) -> None:
         self.app = app
         self.per_minute = per_minute
         self.paths = paths
         self.clock = clock
+        self.trusted = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
         self.buckets: dict[str, TokenBucket] = {}
 
+    def limits(self, path: str) -> bool:
+        """Whether requests to `path` count against the limit."""
+        path = path.rstrip("/")
+        return path in self.paths or path.startswith(RATE_LIMITED_PREFIX)
+
+    def client_key(self, scope: Scope) -> str:
+        """The client's address: the peer, or the nearest untrusted X-Forwarded-For hop."""
+        client = scope.get("client")
+        peer = client[0] if client else "unknown"
+        forwarded = Headers(raw=scope.get("headers") or []).get("x-forwarded-for")
+        if not forwarded or not self._is_trusted(peer):
+            return peer
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        # Read from the right: each trusted proxy appended the address it got the request from.
+        for hop in reversed(hops):
+            if not self._is_trusted(hop):
+                return hop
+        return hops[0] if hops else peer
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.trusted)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or self.per_minute <= 0
-            or scope["method"] != "POST"
-            or scope["path"].rstrip("/") not in self.paths
-        ):
+        if scope["type"] != "http" or self.per_minute <= 0 or not self.limits(scope["path"]):
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
-        key = client[0] if client else "unknown"
-        wait = self._take(key)
+        wait = self._take(self.client_key(scope))
         if wait > 0:
             retry = max(1, math.ceil(wait))
             response = _error(
                 429,
-                f"too many questions: at most {self.per_minute} a minute; try again in {retry} s",
+                f"too many questions and searches: at most {self.per_minute} a minute; "
+                f"try again in {retry} s",
                 {"Retry-After": str(retry)},
             )
             await response(scope, receive, send)
