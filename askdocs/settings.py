@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         f"off. Unset: {DEFAULT_PUBLIC_RATE_LIMIT} when the host is beyond loopback, else off. "
         "Over the limit: 429 with Retry-After.",
     )
+    body_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request body may take between chunks; slower gets 408.",
+    )
     # Comma-separated IPs or CIDRs whose X-Forwarded-For is believed (a reverse proxy).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(

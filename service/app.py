@@ -69,7 +69,10 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         app.include_router(router)
     # The last added runs first: CORS wraps the limits, so a widget can read a 413 or 429.
     app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_body_bytes, admin_key=settings.admin_key
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        admin_key=settings.admin_key,
+        body_timeout_s=settings.body_timeout_s,
     )
     app.add_middleware(
         RateLimit,

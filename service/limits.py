@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import math
 import time
@@ -49,8 +50,10 @@ class BodySizeLimit:
         max_bytes: int,
         upload_bytes: int = UPLOAD_BODY_BYTES,
         admin_key: str | None = None,
+        body_timeout_s: float = 30.0,
     ) -> None:
         self.app = app
+        self.body_timeout_s = body_timeout_s
         self.max_bytes = max_bytes
         self.upload_bytes = max(upload_bytes, max_bytes)
         self.admin_key = admin_key
@@ -89,7 +92,11 @@ class BodySizeLimit:
 
         async def counting_receive() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                # A slow-loris client trickling (or withholding) its body holds a worker.
+                message = await asyncio.wait_for(receive(), self.body_timeout_s)
+            except TimeoutError:
+                raise HTTPException(408, "request body not received in time") from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
@@ -106,9 +113,9 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, tracking_send)
         except HTTPException as exc:
-            if exc.status_code != 413 or started:
+            if exc.status_code not in (408, 413) or started:
                 raise
-            await _error(413, str(exc.detail))(scope, receive, send)
+            await _error(exc.status_code, str(exc.detail))(scope, receive, send)
 
 
 class TokenBucket:
