@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Callable, MutableMapping
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 
 from askdocs.settings import Settings
 from service.limits import BodySizeLimit
+from tests.security.asgi import run
 from tests.service.conftest import LiveServer
 
 CHUNK = 65536
@@ -37,7 +37,7 @@ def _upload(headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
 
     scope = {"type": "http", "method": "POST", "path": "/api/documents", "headers": headers}
     middleware = BodySizeLimit(app, max_bytes=1024 * 1024, admin_key="right-key")
-    asyncio.run(middleware(scope, receive, send))
+    run(middleware(scope, receive, send))
     return sent[0]["status"], pulled
 
 
@@ -69,7 +69,7 @@ def test_without_a_configured_key_uploads_are_refused_unread() -> None:
         raise AssertionError("the app was reached")
 
     scope = {"type": "http", "method": "POST", "path": "/api/documents", "headers": []}
-    asyncio.run(BodySizeLimit(app, max_bytes=1024)(scope, receive, send))
+    run(BodySizeLimit(app, max_bytes=1024)(scope, receive, send))
     assert sent[0]["status"] == 403
 
 

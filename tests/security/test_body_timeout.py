@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from service.limits import BodySizeLimit
+from tests.security.asgi import run
 
 
 def test_a_withheld_body_gets_408() -> None:
@@ -37,6 +38,6 @@ def test_a_withheld_body_gets_408() -> None:
     }
     started = time.monotonic()
     middleware = BodySizeLimit(inner, max_bytes=1024 * 1024, body_timeout_s=0.2)
-    asyncio.run(middleware(scope, receive, send))
+    run(middleware(scope, receive, send))
     assert sent[0]["status"] == 408
     assert time.monotonic() - started < 5

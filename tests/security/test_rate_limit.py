@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from index.collection import Collection
 from index.embedder import Embedder
 from service.limits import RateLimit
 from service.serving import uvicorn_options
+from tests.security.asgi import run
 from tests.service.conftest import start_server
 
 
@@ -38,7 +38,7 @@ def _limiter(**options: Any) -> Callable[..., int]:
 
         headers = [(b"x-forwarded-for", xff.encode())] if xff else []
         scope = {"type": "http", "method": method, "path": path, "client": (peer, 1)}
-        asyncio.run(limiter({**scope, "headers": headers}, receive, send))
+        run(limiter({**scope, "headers": headers}, receive, send))
         status: int = sent[0]["status"]
         return status
 
