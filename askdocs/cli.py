@@ -232,9 +232,10 @@ def serve(
         import uvicorn
 
         from service.app import create_app
+        from service.serving import uvicorn_options
 
         typer.echo(f"askdocs: serving {settings.index} on http://{settings.host}:{settings.port}")
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))
 
     _run(body)
 

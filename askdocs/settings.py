@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,6 +19,11 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MIN_BODY_BYTES = 16 * 1024
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_RATE_LIMIT_PER_MINUTE = 100_000
+# Requests a client may make a minute when serving beyond loopback and no limit is set.
+DEFAULT_PUBLIC_RATE_LIMIT = 120
+LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
+# An origin as browsers send it: scheme://host[:port], nothing else ("null" included).
+ORIGIN = re.compile(r"^https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$", re.IGNORECASE)
 
 SearchMode = Literal["dense", "lexical", "hybrid"]
 EmbeddingBackend = Literal["torch", "onnx", "onnx-int8"]
@@ -95,9 +102,19 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         le=MAX_RATE_LIMIT_PER_MINUTE,
-        description="Questions (POST /api/ask) each client may ask per minute, in bursts of up "
-        "to that many; 0 turns rate limiting off. Over the limit: 429 with Retry-After.",
+        description="Requests to the public API (/api/ask, /api/search, /api/documents...) "
+        "each client may make per minute, in bursts of up to that many; 0 turns rate limiting "
+        f"off. Unset: {DEFAULT_PUBLIC_RATE_LIMIT} when the host is beyond loopback, else off. "
+        "Over the limit: 429 with Retry-After.",
     )
+    body_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request body may take between chunks; slower gets 408.",
+    )
+    # Comma-separated IPs or CIDRs whose X-Forwarded-For is believed (a reverse proxy).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(
         default=DEFAULT_MAX_BODY_BYTES,
         ge=MIN_BODY_BYTES,
@@ -130,7 +147,43 @@ class Settings(BaseSettings):
     def _no_wildcard(cls, value: list[str]) -> list[str]:
         if "*" in value:
             raise ValueError("allowed_origins must list origins; '*' is not allowed")
+        for origin in value:
+            if not ORIGIN.match(origin.strip().rstrip("/")):
+                raise ValueError(f"allowed_origins: {origin!r} is not scheme://host[:port]")
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {proxy!r} is not an IP or CIDR") from None
+        return value
+
+    def effective_rate_limit(self) -> int:
+        """The rate limit in force: the one set, else on by default beyond loopback only."""
+        if "rate_limit_per_minute" in self.model_fields_set:
+            return self.rate_limit_per_minute
+        return 0 if is_loopback(self.host) else DEFAULT_PUBLIC_RATE_LIMIT
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (what the server binds) is reachable from this machine only."""
+    if host.lower() in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume it may be reached from elsewhere
 
 
 @lru_cache

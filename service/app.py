@@ -14,6 +14,7 @@ from askdocs.settings import Settings
 from index.embedder import Embedder
 from service import errors
 from service.cors import CORSMiddleware
+from service.headers import SecurityHeaders, StripTrailingSlash
 from service.limits import BodySizeLimit, RateLimit
 from service.routes import admin, ask, documents, health, pages, search
 from service.state import CollectionHolder
@@ -48,6 +49,12 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         version=__version__,
         summary="Questions answered from your documents, with cited excerpts.",
         lifespan=lifespan,
+        # The docs pages load their scripts from a CDN (blank offline); /openapi.json stays.
+        docs_url=None,
+        redoc_url=None,
+        # Slash redirects were absolute URLs built from the client's Host header; the
+        # StripTrailingSlash middleware routes such paths instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     errors.install(app)
@@ -61,7 +68,18 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
     ):
         app.include_router(router)
     # The last added runs first: CORS wraps the limits, so a widget can read a 413 or 429.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        admin_key=settings.admin_key,
+        body_timeout_s=settings.body_timeout_s,
+    )
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.effective_rate_limit(),
+        trusted_proxies=settings.trusted_proxies,
+    )
     app.add_middleware(CORSMiddleware, allowed_origins=settings.allowed_origins)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(StripTrailingSlash)
     return app

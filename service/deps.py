@@ -39,16 +39,14 @@ def get_answerer(
     return Answerer(collection, settings)
 
 
-def require_admin(
-    settings: Annotated[Settings, Depends(get_settings)],
-    authorization: Annotated[str | None, Header()] = None,
-    x_admin_key: Annotated[str | None, Header()] = None,
-) -> None:
-    """Let the request through only with the admin key, sent as `Authorization: Bearer KEY`
-    or `X-Admin-Key: KEY`. 401 for a missing or wrong key; 403 when no key is configured
-    (admin routes are then disabled)."""
-    if not settings.admin_key:
-        raise HTTPException(
+def admin_refusal(
+    admin_key: str | None, authorization: str | None, x_admin_key: str | None
+) -> HTTPException | None:
+    """Why an admin request is refused, or None when it carries the admin key (sent as
+    `Authorization: Bearer KEY` or `X-Admin-Key: KEY`). 401 for a missing or wrong key; 403
+    when no key is configured (admin routes are then disabled)."""
+    if not admin_key:
+        return HTTPException(
             status.HTTP_403_FORBIDDEN,
             "admin routes are disabled: set ASKDOCS_ADMIN_KEY to enable uploads and deletion",
         )
@@ -57,13 +55,25 @@ def require_admin(
         scheme, _, credentials = authorization.partition(" ")
         given = credentials.strip() if scheme.lower() == "bearer" else None
     if given is None or not secrets.compare_digest(
-        given.encode("utf-8"), settings.admin_key.encode("utf-8")
+        given.encode("utf-8"), admin_key.encode("utf-8")
     ):
-        raise HTTPException(
+        return HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "a valid admin key is required (Authorization: Bearer KEY or X-Admin-Key: KEY)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return None
+
+
+def require_admin(
+    settings: Annotated[Settings, Depends(get_settings)],
+    authorization: Annotated[str | None, Header()] = None,
+    x_admin_key: Annotated[str | None, Header()] = None,
+) -> None:
+    """Let the request through only with the admin key (see `admin_refusal`)."""
+    refusal = admin_refusal(settings.admin_key, authorization, x_admin_key)
+    if refusal is not None:
+        raise refusal
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from askdocs.errors import (
@@ -36,10 +37,25 @@ def status_for(error: AskdocsError) -> int:
 
 
 def install(app: FastAPI) -> None:
-    """Register the handler that turns AskdocsError into a JSON {"detail": message}."""
+    """Register the handlers: AskdocsError -> {"detail": message}, bad requests -> 422."""
 
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AskdocsError)
         return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
 
     app.add_exception_handler(AskdocsError, handle)
+    app.add_exception_handler(RequestValidationError, handle_invalid)
+
+
+async def handle_invalid(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming each bad field and why, never echoing the input.
+
+    FastAPI's default reply repeats the input: a 900 KB question came back as 900 KB, and a
+    lone surrogate or a NaN could not be encoded at all (a 500).
+    """
+    assert isinstance(exc, RequestValidationError)
+    detail = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)

@@ -80,12 +80,12 @@ def _bound_socket() -> socket.socket:
     return sock
 
 
-def start_server(settings: Settings, embedder: Embedder) -> LiveServer:
-    """Serve `create_app(settings, embedder)` with uvicorn in a daemon thread."""
+def start_server(settings: Settings, embedder: Embedder, **options: Any) -> LiveServer:
+    """Serve `create_app(settings, embedder)` with uvicorn (given `options`) in a thread."""
     sock = _bound_socket()
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        create_app(settings, embedder=embedder), log_level="warning", lifespan="on"
+        create_app(settings, embedder=embedder), log_level="warning", lifespan="on", **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
