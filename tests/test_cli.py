@@ -47,7 +47,13 @@ def test_cli_ingest_ask_search_end_to_end(tmp_path: Path, cli_env: dict[str, str
     assert "Sources:" in asked.stdout and "Spotlight Initiative and DPKO profile" in asked.stdout
 
     as_json = json.loads(_run("ask", "Who won the 2018 FIFA World Cup?", "--json", env=env).stdout)
-    assert as_json == {"answer": as_json["answer"], "abstained": True, "citations": []}
+    assert as_json == {
+        "answer": as_json["answer"],
+        "abstained": True,
+        "mode": "extractive",
+        "dropped": 0,
+        "citations": [],
+    }
 
     found = json.loads(
         _run(
