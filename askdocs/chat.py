@@ -9,9 +9,10 @@ from typing import Any
 
 from askdocs.errors import AskdocsError
 from service.conversation import Turn
+from service.schemas import MAX_HISTORY_TURNS
 
-# The API's limit (service/schemas.py): older turns are dropped, not sent.
-MAX_TURNS = 20
+# The API's limit: older turns are dropped, not sent.
+MAX_TURNS = MAX_HISTORY_TURNS
 
 
 class HistoryFileError(AskdocsError):

@@ -36,6 +36,7 @@ from service.answerer.abstention import probability
 from service.answerer.features import CANDIDATE_FEATURES, QUESTION_FEATURES, question_features
 from service.answerer.pipeline import Answerer, Attempt
 from service.answerer.scorer import WEIGHTS_FILE, AnswerModels, LinearModel
+from service.conversation import in_context
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "eval-index"
 L2 = 1e-3
@@ -75,8 +76,6 @@ def collect(names: list[str], settings: Settings, embedder: Embedder) -> list[Ex
                 if q.history:
                     # Train on the reading that holds the evidence (the right one for a
                     # follow-up); the answerer decides between readings at run time.
-                    from service.conversation import in_context
-
                     query = in_context(q.question, q.history) or q.question
                 attempt = answerer.attempt(query, q.question, settings.top_k)
                 positive = np.array(
@@ -238,11 +237,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="Keep the measured dev questions here.")
     args = parser.parse_args()
     settings = Settings()
-    embedder = (
-        Embedder.from_settings(settings)
-        if hasattr(Embedder, "from_settings")
-        else Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
-    )
+    embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
     names = [n for n in args.sets.split(",") if n]
     if args.cache is not None and args.cache.is_file():
         examples = pickle.loads(args.cache.read_bytes())

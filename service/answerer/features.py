@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -99,9 +100,14 @@ class QueryTerms:
         tokens = tokenize([query])[0]
         return cls(idf, set(itertools.pairwise(tokens)))
 
+    @cached_property
+    def total(self) -> float:
+        """The query's idf mass."""
+        return sum(self.idf.values())
+
     def share(self, terms: set[str]) -> float:
         """The share of the query's idf mass that `terms` cover."""
-        total = sum(self.idf.values())
+        total = self.total
         return sum(w for t, w in self.idf.items() if t in terms) / total if total else 0.0
 
 
@@ -135,7 +141,7 @@ def candidate_features(
     for i, c in enumerate(candidates):
         words = set(tokenised[i])
         pairs = set(zip(tokenised[i], tokenised[i][1:], strict=False))
-        overlap = terms.share(words)
+        overlap = float(overlaps[i])
         base = [
             similarity[i],
             overlap,

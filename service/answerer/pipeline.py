@@ -116,10 +116,9 @@ class Answerer:
         result = Attempt(query, hits)
         if not hits:
             return result
-        every = gather(hits)
         scorable = [
             c
-            for c in every
+            for c in gather(hits)
             if c.answerable
             and (len(c.text.split()) >= self.config.min_words or c.kind in (LIST, TABLE))
             and not (exclude and normalised(c.text) in exclude)
@@ -127,16 +126,12 @@ class Answerer:
         if not scorable:
             return result
         query_vector = self.collection.embedder.encode_query(query)
-        vectors = self._vectors([c.key for c in scorable], every)
-        # Headings are compared only where the store has their vector (lines of five words or
-        # more, such as FAQ questions): embedding every short label would cost each question.
-        headings = self.collection.store.sentence_vectors(
-            list({c.heading_key for c in scorable if c.heading_key is not None})
-        )
+        heading_keys = [c.heading_key for c in scorable if c.heading_key is not None]
+        vectors = self._vectors(scorable, heading_keys)
         similarity = np.array([vectors[c.key] @ query_vector for c in scorable], dtype=np.float32)
         heading_similarity = np.array(
             [
-                float(headings[c.heading_key] @ query_vector) if c.heading_key in headings else 0.0
+                float(vectors[c.heading_key] @ query_vector) if c.heading_key in vectors else 0.0
                 for c in scorable
             ],
             dtype=np.float32,
@@ -155,16 +150,18 @@ class Answerer:
         return result
 
     def _vectors(
-        self, keys: list[tuple[str, int, int]], every: list[Candidate]
+        self, candidates: list[Candidate], heading_keys: list[tuple[str, int, int]]
     ) -> dict[tuple[str, int, int], np.ndarray]:
-        """Sentence vectors: stored at ingest where the store has them, else embedded now."""
-        wanted = list(dict.fromkeys(keys))
+        """Vectors of the candidates and of the headings above them, in one store read.
+        A candidate the store lacks is embedded now; a heading counts only where the store
+        has it (lines of five words or more, such as FAQ questions): embedding every short
+        label would cost each question."""
+        wanted = list(dict.fromkeys([c.key for c in candidates] + heading_keys))
         found = self.collection.store.sentence_vectors(wanted)
-        missing = [key for key in wanted if key not in found]
+        missing = [c for c in candidates if c.key not in found]
         if missing:
-            text = {c.key: c.text for c in every}
-            fresh = self.collection.embedder.encode([text[key] for key in missing])
-            found.update(zip(missing, fresh, strict=True))
+            fresh = self.collection.embedder.encode([c.text for c in missing])
+            found.update(zip((c.key for c in missing), fresh, strict=True))
         return found
 
 

@@ -58,8 +58,7 @@ def select(
         covered += float(shares[i])
         if covered >= config.coverage:
             break
-    seen: set[tuple[str, int, int]] = set()
-    unique = [c for c in chosen if not (c.key in seen or seen.add(c.key))]  # type: ignore[func-returns-value]
+    unique = list({c.key: c for c in chosen}.values())  # each sentence once, in order
     return unique[: config.max_sentences]
 
 

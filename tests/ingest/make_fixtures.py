@@ -116,10 +116,11 @@ def _text_stream(heading: str, paragraphs: list[str]) -> bytes:
     return b"\n".join([*ops, b"ET"])
 
 
-def pdf_bytes(contents: list[bytes]) -> bytes:
-    """A minimal valid PDF with one page per content stream (Helvetica as /F1)."""
+def pdf_bytes(contents: list[bytes], fonts: tuple[str, ...] = ("Helvetica",)) -> bytes:
+    """A minimal valid PDF with one page per content stream; `fonts` are /F1, /F2, ..."""
     n = len(contents)
     font = 3 + 2 * n
+    resources = b" ".join(b"/F%d %d 0 R" % (i + 1, font + i) for i in range(len(fonts)))
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids ["
@@ -129,10 +130,12 @@ def pdf_bytes(contents: list[bytes]) -> bytes:
     for i, content in enumerate(contents):
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>" % (font, 4 + 2 * i)
+            b"/Resources << /Font << %s >> >> /Contents %d 0 R >>" % (resources, 4 + 2 * i)
         )
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects.extend(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /%s >>" % name.encode() for name in fonts
+    )
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

@@ -1,9 +1,9 @@
 """Regenerate the binary documents of the Quillbox product collection (PDF and DOCX).
 
-    python evals/collections/product/make_docs.py      # writes docs/admin-guide.pdf and
+    python -m evals.collections.product.make_docs      # writes docs/admin-guide.pdf and
                                                       # docs/security-whitepaper.docx
 
-The PDF is written by hand (objects, xref, trailer), in the manner of
+The PDF is written by hand (objects, xref, trailer) with the writer of
 tests/ingest/make_fixtures.py, with an outline added by pypdf; the DOCX is written with
 python-docx and then re-zipped with fixed timestamps. Every date and identifier is fixed, so
 reruns give identical bytes.
@@ -17,6 +17,8 @@ import io
 import textwrap
 import zipfile
 from pathlib import Path
+
+from tests.ingest.make_fixtures import pdf_bytes as fixture_pdf_bytes
 
 DOCS = Path(__file__).resolve().parent / "docs"
 PDF_NAME = "admin-guide.pdf"
@@ -153,35 +155,7 @@ def _page_stream(heading: str, items: list[str | list[tuple[str, ...]]]) -> byte
 
 def pdf_bytes(contents: list[bytes]) -> bytes:
     """A minimal valid PDF with one page per content stream (Helvetica /F1, bold /F2)."""
-    n = len(contents)
-    font = 3 + 2 * n
-    objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids ["
-        + b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(n))
-        + b"] /Count %d >>" % n,
-    ]
-    for i, content in enumerate(contents):
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            b"/Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> /Contents %d 0 R >>"
-            % (font, font + 1, 4 + 2 * i)
-        )
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>")
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
+    return fixture_pdf_bytes(contents, fonts=("Helvetica", "Helvetica-Bold"))
 
 
 def guide_pdf() -> bytes:
