@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from askdocs.console import Options, fail, load_settings
 from askdocs.errors import AskdocsError
 from askdocs.settings import SearchMode, Settings, default_index_dir
 from evals.bench import bench_command
@@ -37,19 +38,36 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of te
 T = TypeVar("T")
 
 
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an error, show the traceback, not just one line.")
+    ] = False,
+) -> None:
+    """Ask questions about your documents; every answer quotes its sources."""
+    Options.debug = debug
+
+
 def _settings(index: Path | None, **overrides: Any) -> Settings:
-    settings = Settings()
-    update = {"index": index, **overrides}
-    return settings.model_copy(update={k: v for k, v in update.items() if v is not None})
+    """Settings from the environment with the command's options on top, validated together."""
+    settings = load_settings(index=index, **overrides)
+    if settings.index.exists() and not settings.index.is_dir():
+        fail(f"index {settings.index} is a file, not a folder; pass another --index")
+    return settings
 
 
 def _run(action: Callable[[], T]) -> T:
-    """Run a command body, turning askdocs errors into a message and exit status 1."""
+    """Run a command body, turning askdocs and system errors into one line and exit status 1."""
     try:
         return action()
     except AskdocsError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
+    except OSError as exc:
+        # A read-only or full disk, a missing permission: the system's reason, with the path.
+        where = f": {exc.filename}" if exc.filename else ""
+        fail(f"{exc.strerror or exc}{where}")
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
 
 
 def _collection(settings: Settings) -> Any:
@@ -70,6 +88,10 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """Add new and changed documents to the index; unchanged files are not embedded again."""
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        # Nothing is written: a typo must not leave an empty index that then "works".
+        fail(f"no such file or folder: {', '.join(missing)}")
     settings = _settings(index)
 
     def body() -> None:
@@ -77,7 +99,11 @@ def ingest(
         from index.writer import ingest_paths
 
         embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
-        report = ingest_paths(settings.index, paths, embedder, settings, prune=prune)
+        try:
+            report = ingest_paths(settings.index, paths, embedder, settings, prune=prune)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            fail(f"cannot write to index {settings.index}: {exc.strerror or exc}{where}")
         for skipped in report.skipped:
             typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
         if as_json:
@@ -112,6 +138,7 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Show the passages that best match QUERY."""
+    _refuse_blank(query, "QUERY")
     if mode not in (None, "dense", "lexical", "hybrid"):
         raise typer.BadParameter("must be dense, lexical or hybrid", param_hint="--mode")
     settings = _settings(index, top_k=top_k, search_mode=mode)
@@ -163,6 +190,7 @@ def ask(
     ] = None,
 ) -> None:
     """Answer QUESTION from the documents, citing the excerpts it rests on."""
+    _refuse_blank(question, "QUESTION")
     settings = _settings(index, top_k=top_k)
 
     def body() -> None:
@@ -198,6 +226,11 @@ def chat(index: IndexOption = None, top_k: TopK = None) -> None:
     _run(body)
 
 
+def _refuse_blank(text: str, name: str) -> None:
+    if not text.strip():
+        raise typer.BadParameter("is empty; ask in words", param_hint=name)
+
+
 def _show_answer(result: Any, as_json: bool) -> None:
     citations = [asdict(c) for c in result.citations]
     if as_json:
@@ -231,13 +264,35 @@ def serve(
     def body() -> None:
         import uvicorn
 
+        from index.layout import current_version
         from service.app import create_app
         from service.serving import uvicorn_options
 
+        _check_can_listen(settings.host, settings.port)
+        if current_version(settings.index) is None:
+            typer.secho(
+                f"warning: no index at {settings.index} yet; /healthz says no-index until you run "
+                f"askdocs ingest DOCS --index {settings.index} or upload documents",
+                fg="yellow",
+                err=True,
+            )
         typer.echo(f"askdocs: serving {settings.index} on http://{settings.host}:{settings.port}")
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
 
     _run(body)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail with one line before the model loads when the address cannot be bound."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def _where(item: dict[str, Any]) -> str:

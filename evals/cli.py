@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from askdocs.console import load_settings
 from askdocs.errors import AskdocsError
 from askdocs.settings import Settings
 
@@ -106,9 +107,7 @@ def eval_command(
         raise typer.BadParameter("--run-out needs --beir", param_hint="--run-out")
     command = "askdocs eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     try:
-        base = Settings()
-        update = {"search_mode": mode, "top_k": top_k}
-        base = base.model_copy(update={k: v for k, v in update.items() if v is not None})
+        base = load_settings(search_mode=mode, top_k=top_k)
         from evals.compare import parse_compare, variant_of
 
         variants = parse_compare(compare, base)[1] if compare else [variant_of(base)]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,111 @@ def test_cli_index_option_and_clear_errors(tmp_path: Path, cli_env: dict[str, st
     help_text = _run("--help", env=cli_env).stdout
     for command in ("ingest", "search", "ask", "serve"):
         assert command in help_text
+
+
+@pytest.fixture
+def port_in_use() -> Iterator[int]:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "expected"),
+    [
+        ({"ASKDOCS_TOP_K": "0"}, ["ask", "x"], "ASKDOCS_TOP_K=0: Input should be greater"),
+        ({"ASKDOCS_ALLOWED_ORIGINS": "*"}, ["serve"], "'*' is not allowed"),
+        ({"ASKDOCS_RATE_LIMIT_PER_MINUTE": "abc"}, ["serve"], "ASKDOCS_RATE_LIMIT_PER_MINUTE=abc"),
+        ({"ASKDOCS_ANSWER__COVERAGE": "7"}, ["ask", "x"], "ASKDOCS_ANSWER__COVERAGE=7"),
+        ({}, ["serve", "--port", "99999"], "--port 99999: Input should be less than"),
+    ],
+)
+def test_cli_bad_settings_are_one_line(
+    cli_env: dict[str, str], env: dict[str, str], args: list[str], expected: str
+) -> None:
+    result = _run(*args, env={**cli_env, **env})
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: invalid setting") and expected in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_cli_user_errors_are_one_line_and_debug_shows_why(
+    tmp_path: Path, cli_env: dict[str, str], port_in_use: int
+) -> None:
+    index = tmp_path / "index"
+    missing = _run("ingest", str(tmp_path / "nope"), "--index", str(index), env=cli_env)
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        f"error: no such file or folder: {tmp_path / 'nope'}\n",
+    )
+    assert not index.exists()  # a typo leaves no empty index behind
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for args in (["ask", "x"], ["ingest", str(SAMPLE_CORPUS)]):
+        on_file = _run(*args, "--index", str(a_file), env=cli_env)
+        assert on_file.returncode == 1
+        assert (
+            on_file.stderr
+            == f"error: index {a_file} is a file, not a folder; pass another --index\n"
+        )
+    below_file = _run("ingest", str(SAMPLE_CORPUS), "--index", str(a_file / "sub"), env=cli_env)
+    assert below_file.returncode == 1 and below_file.stderr.count("\n") == 1
+    assert below_file.stderr.startswith(
+        f"error: cannot write to index {a_file / 'sub'}: Not a directory"
+    )
+
+    for blank in ("", "   "):
+        refused = _run("ask", blank, env=cli_env)
+        assert refused.returncode == 2 and "QUESTION: is empty" in refused.stderr
+    assert "QUERY: is empty" in _run("search", " ", env=cli_env).stderr
+
+    busy = _run("serve", "--port", str(port_in_use), env=cli_env)
+    assert busy.returncode == 1
+    assert (
+        busy.stderr == f"error: cannot listen on 127.0.0.1:{port_in_use}: Address already in use\n"
+    )
+
+    debug = _run("--debug", "ask", "x", "--index", str(tmp_path / "none"), env=cli_env)
+    assert debug.returncode == 1 and "Traceback (most recent call last)" in debug.stderr
+    assert debug.stderr.rstrip().splitlines()[-1].startswith("error: no index at")
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path) -> Iterator[None]:
+    """`folder` made unwritable: a read-only bind mount as root (who ignores modes), else chmod."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    subprocess.run(["mount", "--bind", str(folder), str(folder)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_cli_ingest_into_read_only_index_is_one_line(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    index = tmp_path / "index"
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLE_CORPUS, docs)
+    env = {**cli_env, "ASKDOCS_INDEX": str(index)}
+    assert _run("ingest", str(docs), env=env).returncode == 0
+    before = sorted(p.relative_to(index) for p in index.rglob("*"))
+    (docs / "new.md").write_text("# New\n\nA new document about read-only folders.\n")
+    with _read_only(index):
+        result = _run("ingest", str(docs), env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: cannot write to index {index}: ")
+    assert "Read-only file system" in result.stderr or "Permission denied" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert sorted(p.relative_to(index) for p in index.rglob("*")) == before
+    asked = _run("ask", "What is the Spotlight Initiative?", env=env)
+    assert asked.returncode == 0, asked.stderr
