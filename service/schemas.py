@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import PurePath
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 20
 MAX_TOP_K = 50
+
+
+def file_name(source: str) -> str:
+    """What HTTP clients see of a document's source: its file name, never the server's path."""
+    return PurePath(source).name or source
+
+
+# Stored records keep the absolute path (incremental ingest needs it); replies carry the name.
+PublicSource = Annotated[str, AfterValidator(file_name)]
 
 
 class HistoryTurn(BaseModel):
@@ -25,6 +35,13 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K)
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
 
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is blank")
+        return value
+
 
 class CitationOut(BaseModel):
     """A cited excerpt; `document.text[start:end] == excerpt`."""
@@ -32,7 +49,7 @@ class CitationOut(BaseModel):
     n: int
     doc_id: str
     title: str
-    source: str
+    source: PublicSource
     excerpt: str
     start: int
     end: int
@@ -59,13 +76,20 @@ class SearchRequest(BaseModel):
     top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K)
     mode: Literal["dense", "lexical", "hybrid"] | None = None
 
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the query is blank")
+        return value
+
 
 class SearchResult(BaseModel):
     """One retrieved passage; `document.text[start:end] == text`."""
 
     doc_id: str
     title: str
-    source: str
+    source: PublicSource
     text: str
     start: int
     end: int
@@ -85,7 +109,7 @@ class DocumentSummary(BaseModel):
 
     doc_id: str
     title: str
-    source: str
+    source: PublicSource
     chunks: int
 
 
@@ -100,8 +124,22 @@ class DocumentDetail(BaseModel):
 
     doc_id: str
     title: str
-    source: str
+    source: PublicSource
     text: str
+
+
+class Passage(BaseModel):
+    """GET /api/documents/{doc_id}/passage: `text` is `document.text[start:end]`; `before` and
+    `after` are a little of its paragraph around it, with "…" where they were cut."""
+
+    doc_id: str
+    title: str
+    source: PublicSource
+    start: int
+    end: int
+    text: str
+    before: str
+    after: str
 
 
 class Health(BaseModel):

@@ -20,7 +20,6 @@
   const empty = document.getElementById("empty");
   const status = document.getElementById("ask-status");
   const reset = document.getElementById("new-chat");
-  const documents = new Map(); // doc_id -> Promise of the document text (or null)
   let turns = restore();
   let busy = false;
 
@@ -82,38 +81,20 @@
     return p;
   }
 
-  /** The text around [start, end) within its paragraph, cut at spaces, marked "…" when cut. */
-  function around(text, start, end) {
-    const first = text.lastIndexOf("\n", start - 1) + 1;
-    const last = text.indexOf("\n", end) < 0 ? text.length : text.indexOf("\n", end);
-    let from = Math.max(first, start - CONTEXT_CHARS);
-    let to = Math.min(last, end + CONTEXT_CHARS);
-    if (from > first) from = text.indexOf(" ", from) >= 0 ? Math.min(start, text.indexOf(" ", from) + 1) : start;
-    if (to < last) to = Math.max(end, text.lastIndexOf(" ", to));
-    return [(from > first ? "…" : "") + text.slice(from, start), text.slice(end, to) + (to < last ? "…" : "")];
-  }
-
-  /** Show the cited sentence highlighted inside a little of its paragraph. */
+  /** Show the cited sentence highlighted inside a little of its paragraph (asked of the server). */
   function fillExcerpt(quote, c) {
     quote.replaceChildren(el("mark", {}, String(c.excerpt)));
-    textOf(c.doc_id).then((text) => {
-      const start = Number(c.start);
-      const end = Number(c.end);
-      if (typeof text !== "string" || text.slice(start, end) !== c.excerpt) return;
-      const [before, after] = around(text, start, end);
-      quote.replaceChildren(before, el("mark", {}, c.excerpt), after);
+    passageOf(c).then((p) => {
+      if (!p || p.text !== c.excerpt || typeof p.before !== "string" || typeof p.after !== "string") return;
+      quote.replaceChildren(p.before, el("mark", {}, c.excerpt), p.after);
     });
   }
 
-  function textOf(docId) {
-    if (!documents.has(docId)) {
-      const request = fetch(`/api/documents/${encodeURIComponent(docId)}`)
-        .then((r) => (r.ok ? r.json() : null))
-        .then((doc) => (doc && typeof doc.text === "string" ? doc.text : null))
-        .catch(() => null);
-      documents.set(docId, request);
-    }
-    return documents.get(docId);
+  function passageOf(c) {
+    const query = `start=${Number(c.start)}&end=${Number(c.end)}&context=${CONTEXT_CHARS}`;
+    return fetch(`/api/documents/${encodeURIComponent(c.doc_id)}/passage?${query}`)
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
   }
 
   function sourceCard(c, prefix) {

@@ -129,7 +129,6 @@ textarea { flex: 1; resize: none; min-height: 42px; max-height: 120px; padding: 
   function mount() {
     if (document.querySelector(TAG)) return; // one widget per page
     const state = load();
-    const documents = new Map();
     let busy = false;
     let seq = 0;
 
@@ -210,24 +209,19 @@ textarea { flex: 1; resize: none; min-height: 42px; max-height: 120px; padding: 
       return p;
     }
 
-    function textOf(docId) {
-      if (!documents.has(docId)) {
-        documents.set(docId, fetch(`${HOST}/api/documents/${encodeURIComponent(docId)}`, { credentials: "omit" })
-          .then((r) => (r.ok ? r.json() : null))
-          .then((doc) => (doc && typeof doc.text === "string" ? doc.text : null))
-          .catch(() => null));
-      }
-      return documents.get(docId);
+    function passageOf(c) {
+      const query = `start=${Number(c.start)}&end=${Number(c.end)}&context=${CONTEXT_CHARS}`;
+      return fetch(`${HOST}/api/documents/${encodeURIComponent(c.doc_id)}/passage?${query}`, { credentials: "omit" })
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null);
     }
 
+    /** The cited sentence highlighted inside a little of its paragraph (asked of the server). */
     function excerpt(c) {
       const quote = el("blockquote", {}, el("mark", {}, String(c.excerpt)));
-      textOf(c.doc_id).then((text) => {
-        const start = Number(c.start);
-        const end = Number(c.end);
-        if (typeof text !== "string" || text.slice(start, end) !== c.excerpt) return;
-        const [before, after] = around(text, start, end);
-        quote.replaceChildren(before, el("mark", {}, c.excerpt), after);
+      passageOf(c).then((p) => {
+        if (!p || p.text !== c.excerpt || typeof p.before !== "string" || typeof p.after !== "string") return;
+        quote.replaceChildren(p.before, el("mark", {}, c.excerpt), p.after);
       });
       return quote;
     }
@@ -350,17 +344,6 @@ textarea { flex: 1; resize: none; min-height: 42px; max-height: 120px; padding: 
     });
     renderAll();
     if (state.open) open(false);
-  }
-
-  /** The text around [start, end) within its paragraph, cut at spaces, marked "…" when cut. */
-  function around(text, start, end) {
-    const first = text.lastIndexOf("\n", start - 1) + 1;
-    const last = text.indexOf("\n", end) < 0 ? text.length : text.indexOf("\n", end);
-    let from = Math.max(first, start - CONTEXT_CHARS);
-    let to = Math.min(last, end + CONTEXT_CHARS);
-    if (from > first) from = text.indexOf(" ", from) >= 0 ? Math.min(start, text.indexOf(" ", from) + 1) : start;
-    if (to < last) to = Math.max(end, text.lastIndexOf(" ", to));
-    return [(from > first ? "…" : "") + text.slice(from, start), text.slice(end, to) + (to < last ? "…" : "")];
   }
 
   /** White or near-black text on the accent, whichever reads better. */

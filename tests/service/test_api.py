@@ -89,6 +89,7 @@ def test_documents_listing_detail_and_health(client: TestClient) -> None:
     [
         ({}, "question"),
         ({"question": ""}, "question"),
+        ({"question": "   \n\t"}, "question"),
         ({"question": "x" * 2001}, "question"),
         ({"question": "ok", "top_k": 0}, "top_k"),
         ({"question": "ok", "top_k": "many"}, "top_k"),

@@ -101,6 +101,19 @@ def ask_page(page: Page, question: str) -> Locator:
     return answers.last
 
 
+def document_requests(page: Page) -> list[str]:
+    """The paths of every request the page makes below /api/documents."""
+    paths: list[str] = []
+
+    def seen(url: str) -> None:
+        path = httpx.URL(url).path
+        if path.startswith("/api/documents"):
+            paths.append(path)
+
+    page.on("request", lambda request: seen(request.url))
+    return paths
+
+
 def script_errors(page: Page) -> list[str]:
     """Collect uncaught script errors and console errors (CSP violations included)."""
     errors: list[str] = []
@@ -122,6 +135,7 @@ def test_chat_page_answers_with_source_card_linking_to_highlighted_excerpt(
     page: Page, live_server: LiveServer
 ) -> None:
     errors = script_errors(page)
+    fetched = document_requests(page)
     page.goto(live_server.url + "/")
     expect(page.get_by_label("Your question")).to_be_visible()
     answer = ask_page(page, QUESTION)
@@ -131,6 +145,8 @@ def test_chat_page_answers_with_source_card_linking_to_highlighted_excerpt(
     card = answer.locator(".source").first
     expect(card.locator("mark")).to_contain_text(EVIDENCE)  # evidence highlighted in the card
     expect(card.locator(".excerpt")).to_contain_text("…")  # with the text around it
+    # ...asked of the passage route: no whole document is downloaded for a card.
+    assert fetched and all(path.endswith("/passage") for path in fetched), fetched
     excerpt = card.locator("mark").inner_text()
     marker.click()  # [1] jumps to source card 1
     expect(page).to_have_url(re.compile(r"#src-\d+-1$"))
@@ -203,6 +219,7 @@ def test_widget_on_hostile_page_answers_with_sources(
         "hostile.html", host_page(live_server, "Hostile shop", HOSTILE_CSS, probe)
     )
     errors = script_errors(page)
+    fetched = document_requests(page)
     page.goto(url)
     launcher = page.get_by_role("button", name="Ask our docs")
     expect(launcher).to_be_visible()
@@ -217,6 +234,8 @@ def test_widget_on_hostile_page_answers_with_sources(
     source = answer.locator(".src").first
     expect(source).to_be_visible()
     expect(source.locator("mark")).to_contain_text(EVIDENCE)
+    expect(source.locator("blockquote")).to_contain_text("…")  # context from the passage route
+    assert fetched and all(path.endswith("/passage") for path in fetched), fetched
     expect(source).to_contain_text("Spotlight Initiative and DPKO profile")
     link = source.get_by_role("link", name=re.compile("Open at this passage"))
     href = link.get_attribute("href") or ""
