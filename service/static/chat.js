@@ -22,6 +22,7 @@
   const reset = document.getElementById("new-chat");
   let turns = restore();
   let busy = false;
+  let filling = []; // source cards still fetching their context
 
   /** An element with attributes and children (strings become text nodes). */
   function el(tag, attrs, ...children) {
@@ -84,10 +85,11 @@
   /** Show the cited sentence highlighted inside a little of its paragraph (asked of the server). */
   function fillExcerpt(quote, c) {
     quote.replaceChildren(el("mark", {}, String(c.excerpt)));
-    passageOf(c).then((p) => {
+    const filled = passageOf(c).then((p) => {
       if (!p || p.text !== c.excerpt || typeof p.before !== "string" || typeof p.after !== "string") return;
       quote.replaceChildren(p.before, el("mark", {}, c.excerpt), p.after);
     });
+    filling.push(filled);
   }
 
   function passageOf(c) {
@@ -143,8 +145,25 @@
   function append(node) {
     log.append(node);
     empty.hidden = true;
-    node.scrollIntoView({ block: "nearest" });
+    reveal(node);
   }
+
+  /** Scroll so `node` shows above the sticky question box: all of it when it fits (its bottom
+   * just above the box), else from its top. scrollIntoView cannot see the box covering it. */
+  function reveal(node) {
+    const gap = 8;
+    const limit = form.getBoundingClientRect().top - gap;
+    const rect = node.getBoundingClientRect();
+    if (rect.top >= gap && rect.bottom <= limit) return;
+    const room = limit - gap;
+    const by = rect.height <= room ? rect.bottom - limit : rect.top - gap;
+    window.scrollBy({ top: by, behavior: "instant" });
+  }
+
+  // Anchor jumps and focus ([1] to its source card) also stop above the sticky box.
+  new ResizeObserver(() => {
+    document.documentElement.style.scrollPaddingBottom = `${form.offsetHeight + 8}px`;
+  }).observe(form);
 
   async function ask(question) {
     const body = JSON.stringify({ question, history: history() });
@@ -194,14 +213,21 @@
         citations: Array.isArray(data.citations) ? data.citations : [],
       });
       save();
-      pending.replaceWith(renderTurn(turns[turns.length - 1], turns.length - 1));
+      filling = [];
+      const reply = renderTurn(turns[turns.length - 1], turns.length - 1);
+      pending.replaceWith(reply);
+      reveal(reply);
+      // The cards grow when their context arrives; place the reply again then.
+      Promise.all(filling).then(() => reveal(reply));
     } catch (error) {
-      pending.replaceWith(el("li", { class: "turn error", role: "alert" }, String(error.message)));
+      const notice = el("li", { class: "turn error", role: "alert" }, String(error.message));
+      pending.replaceWith(notice);
+      reveal(notice);
       box.value = question; // ready to send again
     } finally {
       busy = false;
       send.disabled = false;
-      box.focus();
+      box.focus({ preventScroll: true }); // the box is in view (sticky); keep the reply where it is
     }
   }
 

@@ -169,6 +169,36 @@ def test_chat_page_answers_with_source_card_linking_to_highlighted_excerpt(
     assert errors == []
 
 
+VISIBLE_REPLY = """(reply) => {
+  const box = document.getElementById("ask-form").getBoundingClientRect();
+  const r = reply.getBoundingClientRect();
+  const seen = Math.max(0, Math.min(r.bottom, box.top, innerHeight) - Math.max(r.top, 0));
+  return [seen, r.height, r.top, box.top];
+}"""
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 768}, {"width": 390, "height": 844}], ids=str
+)
+def test_chat_page_shows_each_new_reply_above_the_question_box(
+    browser: Browser, live_server: LiveServer, viewport: ViewportSize, tmp_path: Path
+) -> None:
+    ctx = browser.new_context(viewport=viewport, reduced_motion="reduce")
+    ctx.set_default_timeout(30_000)
+    page = ctx.new_page()
+    page.goto(live_server.url + "/")
+    questions = [QUESTION, "How many programmes did Spotlight run in its first phase?", OFF_TOPIC]
+    for turn, question in enumerate(questions, start=1):
+        reply = ask_page(page, question)
+        page.wait_for_timeout(300)  # source cards fill in their context, the reply is placed again
+        seen, height, top, box_top = reply.evaluate(VISIBLE_REPLY)
+        page.screenshot(path=str(tmp_path / f"reply-{turn}.png"))
+        # The reply starts in view, above the sticky box, and as much of it shows as fits.
+        assert 0 <= top < box_top, (turn, top, box_top)
+        assert seen >= min(height, box_top - 16), (turn, seen, height, box_top)
+    ctx.close()
+
+
 def test_chat_page_says_when_documents_dont_cover_the_question(
     page: Page, live_server: LiveServer
 ) -> None:
