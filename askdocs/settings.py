@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds a request body may take between chunks; slower gets 408.",
     )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a client has to send a whole request head (line and headers) "
+        "after connecting or after its last response; slower connections are closed.",
+    )
     # Comma-separated IPs or CIDRs whose X-Forwarded-For is believed (a reverse proxy).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(
