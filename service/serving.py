@@ -28,11 +28,29 @@ class HeadTimeoutProtocol(H11Protocol):
     """
 
     head_timeout_s = 10.0
+    # Connections one address may hold open without a request under way; past it, new ones
+    # are closed at once, so one client cannot fill `limit_concurrency` for everyone else.
+    max_idle_per_client = 32
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if self._idle_from_same_client() > self.max_idle_per_client:
+            transport.close()
+            return
         self._arm_head_timer()
+
+    def _idle_from_same_client(self) -> int:
+        host = self.client[0] if self.client else None
+        return sum(
+            1
+            for other in self.connections
+            if isinstance(other, H11Protocol)
+            and other.client is not None
+            and other.client[0] == host
+            and other.conn.their_state is h11.IDLE
+            and not other.transport.is_closing()
+        )
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
