@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.errors import IncompatibleIndexError, IndexError_
+from askdocs.errors import IncompatibleIndexError, IndexError_, IndexLockedError
 from askdocs.settings import Settings
 from index.embedder import Embedder
 from index.layout import (
@@ -34,6 +34,7 @@ from index.layout import (
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, checksums
 from index.store import Store
+from index.uploads import reconcile
 from index.vectors import VectorIndex
 from ingest.chunk import chunk_document
 from ingest.documents import Skipped, discover, load_documents
@@ -138,6 +139,7 @@ def ingest_documents(
     report = IngestReport(skipped=list(skipped or []))
     started = time.perf_counter()
     with write_lock(root):
+        _tidy_locked(root)
         live = current_version(root)
         old_store = Store(live / STORE, readonly=True) if live else None
         try:
@@ -177,6 +179,25 @@ def ingest_documents(
     total = time.perf_counter() - started
     report.timings["writing"] = total - sum(report.timings.values())
     return report
+
+
+def tidy(root: Path) -> bool:
+    """Clean what crashes left in the index at `root`: unfinished version folders and
+    interrupted uploads (index/uploads.py). False, doing nothing, while another process holds
+    the write lock (that writer cleans up itself)."""
+    if not root.is_dir():
+        return True
+    try:
+        with write_lock(root, wait=False):
+            _tidy_locked(root)
+    except IndexLockedError:
+        return False
+    return True
+
+
+def _tidy_locked(root: Path) -> None:
+    reconcile(root)
+    remove_stale_versions(root)
 
 
 def _check_compatible(

@@ -13,6 +13,7 @@ from askdocs.errors import IndexNotFoundError
 from askdocs.settings import Settings
 from index.embedder import Embedder
 from index.layout import choose_version
+from index.writer import tidy
 from service import errors
 from service.cors import CORSMiddleware
 from service.headers import SecurityHeaders, StripTrailingSlash
@@ -51,6 +52,11 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         )
         holder = CollectionHolder(settings, model)
         model.encode_query("warm-up")  # load the model before the first request
+        # What a crash (kill -9, power loss) left: unfinished versions, interrupted uploads.
+        if not tidy(settings.index):
+            log.warning(
+                "another process is writing to %s; it cleans up after itself", settings.index
+            )
         try:
             holder.get()  # a corrupt live version falls back (logged); none intact raises
         except IndexNotFoundError as exc:
