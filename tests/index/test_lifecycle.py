@@ -89,6 +89,16 @@ def test_a_corrupt_live_version_falls_back_to_the_newest_intact_one(
     assert current_version(two_versions) == two_versions / "versions" / "v000002"  # untouched
 
 
+def test_ingest_does_not_build_on_a_corrupt_live_store(two_versions: Path, tmp_path: Path) -> None:
+    _flip(two_versions / "versions" / "v000002" / STORE)
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "new.txt").write_text("A new document about pears. " * 20)
+    with pytest.raises(CorruptIndexError, match="will not build on it"):
+        _ingest(two_versions, more)
+    assert _names(two_versions) == ["v000001", "v000002"]
+
+
 def test_an_unfinished_live_version_falls_back_too(two_versions: Path) -> None:
     (two_versions / "versions" / "v000002" / MANIFEST).unlink()
     collection = Collection.open(two_versions, FakeEmbedder(), fallback=True)
