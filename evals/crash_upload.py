@@ -2,8 +2,9 @@
 
 Each round starts `askdocs`' app under uvicorn in a child process, waits until it serves (its
 start-up has then tidied what the last kill left), checks the index and the uploads folder,
-then uploads two files (a new one and a changed `shared.txt`) and kills the server at a random
-moment of the request. Checked after every restart:
+then uploads two files (a new one and a changed `shared.txt`), or every third round deletes an
+uploaded document, and kills the server at a random moment of the request. Checked after every
+restart:
 
 - the live version passes `evals.crash.self_check` (checksums, counts, offsets);
 - a document whose source is in uploads/ is in the live version iff its file is there, with
@@ -119,6 +120,17 @@ def upload(url: str, files: list[tuple[str, bytes]]) -> int | None:
     return response.status_code
 
 
+def _delete_into(result: dict[str, int | None], url: str, doc_id: str) -> None:
+    try:
+        response = httpx.delete(
+            f"{url}/api/documents/{doc_id}", headers={"X-Admin-Key": KEY}, timeout=60.0
+        )
+    except httpx.HTTPError:
+        result["status"] = None
+        return
+    result["status"] = response.status_code
+
+
 def _upload_into(result: dict[str, int | None], url: str, files: list[tuple[str, bytes]]) -> None:
     result["status"] = upload(url, files)
 
@@ -134,7 +146,10 @@ class Tally:
 
     rounds: int = 0
     upload_s: float = 0.0  # how long one un-killed upload took
-    outcomes: Counter[str] = field(default_factory=Counter)  # old / new / finished
+    delete_s: float = 0.0  # and one delete
+    # "upload old|new|finished", "delete ...": the change not made, made but not answered,
+    # answered before the kill.
+    outcomes: Counter[str] = field(default_factory=Counter)
     violations: Counter[str] = field(default_factory=Counter)  # rounds introducing each kind
     bad_rounds: int = 0
     seen: set[Finding] = field(default_factory=set)
@@ -185,6 +200,7 @@ def run_rounds(workdir: Path, rounds: int, seed: int = 0) -> Tally:
     """Kill the server during `rounds` uploads; count what each restart finds."""
     from index.layout import current_version
     from index.writer import ingest_paths
+    from ingest.documents import document_id, source_of
 
     rng = random.Random(seed)
     index, docs = workdir / "index", workdir / "docs"
@@ -197,25 +213,40 @@ def run_rounds(workdir: Path, rounds: int, seed: int = 0) -> Tally:
         started = time.monotonic()
         assert upload(server.url, upload_files(0)) == 201, "an un-killed upload failed"
         tally.upload_s = time.monotonic() - started
+        started = time.monotonic()
+        probe: dict[str, int | None] = {}
+        _delete_into(probe, server.url, document_id(source_of(index / "uploads" / "round-000.txt")))
+        assert probe["status"] == 200, "an un-killed delete failed"
+        tally.delete_s = time.monotonic() - started
+        _, live_names = check(index, None)
         for number in range(1, rounds + 1):
             live = current_version(index)
             previous_live = live.name if live else None
             result: dict[str, int | None] = {}
-            thread = threading.Thread(
-                target=_upload_into, args=(result, server.url, upload_files(number))
-            )
-            delay = rng.uniform(0.0, 1.2 * tally.upload_s)
+            # Every third round deletes an earlier round's document instead.
+            victims = sorted(n for n in live_names if n.startswith("round-"))
+            deleting = number % 3 == 0 and bool(victims)
+            if deleting:
+                name = victims[0]
+                doc_id = document_id(source_of(index / "uploads" / name))
+                thread = threading.Thread(target=_delete_into, args=(result, server.url, doc_id))
+            else:
+                name = f"round-{number:03d}.txt"
+                files = upload_files(number)
+                thread = threading.Thread(target=_upload_into, args=(result, server.url, files))
+            delay = rng.uniform(0.0, 1.2 * (tally.delete_s if deleting else tally.upload_s))
             thread.start()
             time.sleep(delay)
             server.kill()
             thread.join(timeout=60)
             server = Server(index)  # its start-up tidies
             findings, live_names = check(index, previous_live)
-            landed = f"round-{number:03d}.txt" in live_names
-            outcome = "finished" if result.get("status") == 201 else "new" if landed else "old"
-            if outcome == "finished" and not landed:
-                findings.add(("lost-upload", f"round-{number:03d}.txt"))
-            tally.record(number, delay, outcome, findings)
+            done = (name not in live_names) if deleting else (name in live_names)
+            answered = result.get("status") == (200 if deleting else 201)
+            outcome = "finished" if answered else "new" if done else "old"
+            if answered and not done:
+                findings.add(("lost-change", name))
+            tally.record(number, delay, f"{'delete' if deleting else 'upload'} {outcome}", findings)
     finally:
         server.kill()
     return tally
@@ -236,12 +267,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="askdocs-crash-upload-") as tmp:
         workdir = args.workdir or Path(tmp)
         tally = run_rounds(workdir, args.rounds, args.seed)
-    outcomes = ", ".join(f"{k} {tally.outcomes[k]}" for k in ("old", "new", "finished"))
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(tally.outcomes.items()))
     if args.verbose:
         print("\n".join(tally.log))
     print(
-        f"{tally.rounds} kill -9 rounds during uploads (one takes {tally.upload_s:.3f} s, kills "
-        f"land in 0-{1.2 * tally.upload_s:.3f} s): {outcomes}"
+        f"{tally.rounds} kill -9 rounds during uploads and deletes (one takes {tally.upload_s:.3f} "
+        f"and {tally.delete_s:.3f} s; kills land up to 1.2 times that): {outcomes}"
     )
     if tally.violations:
         kinds = ", ".join(f"{k} in {v}" for k, v in sorted(tally.violations.items()))
