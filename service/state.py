@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from askdocs.errors import CorruptIndexError
+from askdocs.errors import CorruptIndexError, IncompatibleIndexError, IndexError_
 from askdocs.settings import Settings
 from index.collection import Collection
 from index.embedder import Embedder
@@ -32,7 +32,7 @@ class CollectionHolder:
         self._opened_for: Path | None = None
         # Opening the live version failed: it is not retried (and re-verified) per request
         # until CURRENT names another version.
-        self._failed: tuple[Path, CorruptIndexError] | None = None
+        self._failed: tuple[Path, IndexError_] | None = None
         self._lock = threading.Lock()
 
     def get(self) -> Collection:
@@ -54,7 +54,7 @@ class CollectionHolder:
             try:
                 # The old view is not closed: requests in flight may still be reading it.
                 collection = Collection.open(self.settings.index, self.embedder, fallback=True)
-            except CorruptIndexError as exc:
+            except (CorruptIndexError, IncompatibleIndexError) as exc:
                 if live is not None:
                     self._failed = (live, exc)
                 raise
