@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from ingest.loaders.decode import read_text, title_from_path
+from ingest.loaders.markdown_inline import strip_inline
 from ingest.models import Block, LoadedFile
 
 SECTION_SEPARATOR = " › "
@@ -24,19 +25,6 @@ _QUOTE = re.compile(r"^ {0,3}>\s?")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_INLINE = [
-    (re.compile(r"<!--.*?-->"), ""),
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image: its alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # link: its text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference link
-    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # autolink
-    (re.compile(r"`+([^`\n]+?)`+"), r"\1"),
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),  # backslash escapes
-]
 
 
 def load_markdown(path: Path) -> LoadedFile:
@@ -73,13 +61,6 @@ def table_text(rows: list[list[str]]) -> str:
         if line:
             lines.append(line)
     return "\n".join(lines)
-
-
-def strip_inline(text: str) -> str:
-    """Text without inline Markdown: links keep their text, emphasis and code their content."""
-    for pattern, replacement in _INLINE:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 class _Reader:
