@@ -80,7 +80,7 @@ class _Next:
 def _replace(text: str, opening: re.Pattern[str], match_at: _MatchAt) -> str:
     """`re.sub` driven by hand: try each place `opening` matches, left to right, resuming after
     a replacement, or one character on when `match_at` finds no match there."""
-    pieces = []
+    pieces: list[str] = []
     done = position = 0
     while (found := opening.search(text, position)) is not None:
         start = found.start()
