@@ -14,8 +14,8 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from askdocs.errors import UnreadableFileError
 from ingest.loaders.decode import read_text, title_from_path
+from ingest.loaders.html_guard import refuse_costly_html
 from ingest.loaders.markdown import SECTION_SEPARATOR, table_text
 from ingest.models import Block, LoadedFile
 
@@ -43,49 +43,10 @@ _SPACE = re.compile(r"\s+")
 MAX_DEPTH = 200
 
 
-# The parser's time grows with the square of the nesting depth (76 s for 100,000 levels in a
-# 1 MB file); real pages nest a few dozen levels, so a page nested deeper than this is refused
-# by a linear scan before parsing.
-MAX_PARSE_DEPTH = 5000
-_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-
-
-def _refuse_deep_nesting(path: Path, html: str) -> None:
-    depth = 0
-    for match in _TAG.finditer(html):
-        closing, name, self_closing = match.groups()
-        if closing:
-            depth = max(0, depth - 1)
-        elif not self_closing and name.lower() not in _VOID:
-            depth += 1
-            if depth > MAX_PARSE_DEPTH:
-                raise UnreadableFileError(
-                    str(path), f"HTML nested deeper than {MAX_PARSE_DEPTH} levels, refused"
-                )
-
-
 def load_html(path: Path) -> LoadedFile:
     """Load an HTML page: one block per paragraph-like element, under its heading path."""
     html = read_text(path)
-    _refuse_deep_nesting(path, html)
+    refuse_costly_html(str(path), html)
     tree = HTMLParser(html)
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node else ""
