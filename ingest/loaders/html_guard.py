@@ -68,7 +68,8 @@ _ENDS = {
     "option": ("option",),
     "optgroup": ("option",),
 }
-# Start tags that close a <p> (the innermost element: in button scope for sure).
+# Start tags that close a <p> (the innermost element: in button scope for sure). Not <table>:
+# pages without a doctype are parsed in quirks mode, where a table opens inside the paragraph.
 _CLOSES_P = frozenset(
     [
         "address",
@@ -105,13 +106,13 @@ _CLOSES_P = frozenset(
         "search",
         "section",
         "summary",
-        "table",
         "ul",
         "xmp",
     ]
 )
 _SECTIONS = frozenset({"tbody", "thead", "tfoot"})
 _FOREIGN = frozenset({"svg", "math"})
+_TABLE_PARTS = frozenset({"caption", "colgroup", "tbody", "thead", "tfoot", "tr", "td", "th"})
 
 
 def refuse_costly_html(source: str, html: str) -> None:
@@ -138,6 +139,8 @@ def nesting_depth(source: str, html: str, limit: int) -> int:
         if closing:
             if stack and stack[-1] == name:
                 foreign -= stack.pop() in _FOREIGN
+            elif name == "table" and stack and stack[-1] in _TABLE_PARTS:
+                _close_table(stack)
             continue
         if name in _VOID and not foreign:
             continue
@@ -157,6 +160,16 @@ def nesting_depth(source: str, html: str, limit: int) -> int:
         if deepest > limit:
             break
     return deepest
+
+
+def _close_table(stack: list[str]) -> None:
+    """`</table>` over open rows and cells: they close with the table. (Safe to allow: the
+    parser only opens a row or cell inside a table, so when they are open a table is too.)"""
+    below = len(stack)
+    while below and stack[below - 1] in _TABLE_PARTS:
+        below -= 1
+    if below and stack[below - 1] == "table":
+        del stack[below - 1 :]
 
 
 def _count(attributes: str) -> int:
