@@ -90,7 +90,7 @@ def _upload_while_polling(filename: str, body: str, admin_key: str | None) -> At
             return Outcome([], "skipped: no --admin-key")
         latencies: list[float] = []
         polled: list[int] = []
-        done = threading.Event()
+        done, polling = threading.Event(), threading.Event()
 
         def poll() -> None:
             with httpx.Client(base_url=str(http.base_url), timeout=30) as poller:
@@ -98,10 +98,12 @@ def _upload_while_polling(filename: str, body: str, admin_key: str | None) -> At
                     start = time.perf_counter()
                     polled.append(poller.get("/healthz").status_code)
                     latencies.append((time.perf_counter() - start) * 1000)
+                    polling.set()
                     time.sleep(POLL_INTERVAL_S)
 
         poller = threading.Thread(target=poll)
         poller.start()
+        polling.wait(timeout=30)  # the upload starts once /healthz has answered
         started = time.perf_counter()
         try:
             response = http.post(
@@ -123,6 +125,8 @@ def _upload_while_polling(filename: str, body: str, admin_key: str | None) -> At
             f"upload {took:.1f} s; /healthz p99 {p99:.0f} ms, max {max(latencies, default=0):.0f}"
             f" ms over {len(latencies)} polls ({verdict})"
         )
+        if not latencies:
+            note = f"upload {took:.1f} s; /healthz did not answer"
         return Outcome([response.status_code, *polled], note)
 
     return attempt
