@@ -1,30 +1,59 @@
 """Replay the hostile HTTP inputs of issue 12 against a live askdocs on loopback.
 
-    python -m evals.attack --url http://127.0.0.1:8000
+    python -m evals.attack --url http://127.0.0.1:8000 [--admin-key KEY]
 
-Prints, per attempt, how many requests were sent, the status codes seen and how many were 5xx.
+Prints, per attempt, how many requests were sent, the status codes seen, how many were 5xx,
+and a note. With the admin key (or $ASKDOCS_ADMIN_KEY), 1 MB hostile Markdown and HTML files
+are uploaded while /healthz is polled; the note gives /healthz's p99 latency meanwhile (it
+should stay under 100 ms: parsing must neither take long nor stall the event loop). What an
+upload adds is deleted again. The rate-limit burst runs last, so the rows before it are not
+answered 429.
 Loopback only, a bounded number of requests, each with a timeout.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
 JSON = {"content-type": "application/json"}
-Attempt = Callable[[httpx.Client], list[int]]
+HEALTHZ_TARGET_MS = 100.0
+POLL_INTERVAL_S = 0.01
+HOSTILE_BYTES = 1_000_000
+
+
+@dataclass
+class Outcome:
+    """The status codes an attempt got, and a note for the table."""
+
+    statuses: list[int]
+    note: str = ""
+
+
+Attempt = Callable[[httpx.Client], Outcome]
+
+
+def _statuses(run: Callable[[httpx.Client], list[int]]) -> Attempt:
+    def attempt(http: httpx.Client) -> Outcome:
+        return Outcome(run(http))
+
+    return attempt
 
 
 def _post_raw(path: str, body: str, times: int = 1) -> Attempt:
     def run(http: httpx.Client) -> list[int]:
         return [http.post(path, content=body, headers=JSON).status_code for _ in range(times)]
 
-    return run
+    return _statuses(run)
 
 
 def _spoofed_forwarded_for(http: httpx.Client) -> list[int]:
@@ -53,41 +82,111 @@ def _docs_pages(http: httpx.Client) -> list[int]:
     return [http.get(path).status_code for path in ("/docs", "/redoc")]
 
 
-ATTEMPTS: dict[str, Attempt] = {
-    "lone surrogate in question": _post_raw("/api/ask", '{"question": "\\ud800"}'),
-    "lone surrogate in query": _post_raw("/api/search", '{"query": "\\ud800"}'),
-    "top_k NaN": _post_raw("/api/ask", '{"question": "x", "top_k": NaN}'),
-    "top_k Infinity": _post_raw("/api/search", '{"query": "x", "top_k": Infinity}'),
-    "900 KB question": _post_raw("/api/ask", '{"question": "' + "x" * 900_000 + '"}'),
-    "wrong admin key, 2 MB upload": _wrong_key_upload,
-    "X-Forwarded-For spoofing (150)": _spoofed_forwarded_for,
-    "Host header redirect": _host_redirect,
-    "/docs and /redoc": _docs_pages,
-}
+def _upload_while_polling(filename: str, body: str, admin_key: str | None) -> Attempt:
+    """Upload `body` as `filename` while another client polls /healthz; delete what it added."""
+
+    def attempt(http: httpx.Client) -> Outcome:
+        if not admin_key:
+            return Outcome([], "skipped: no --admin-key")
+        latencies: list[float] = []
+        polled: list[int] = []
+        done, polling = threading.Event(), threading.Event()
+
+        def poll() -> None:
+            with httpx.Client(base_url=str(http.base_url), timeout=30) as poller:
+                while not done.is_set():
+                    start = time.perf_counter()
+                    polled.append(poller.get("/healthz").status_code)
+                    latencies.append((time.perf_counter() - start) * 1000)
+                    polling.set()
+                    time.sleep(POLL_INTERVAL_S)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        polling.wait(timeout=30)  # the upload starts once /healthz has answered
+        started = time.perf_counter()
+        try:
+            response = http.post(
+                "/api/documents",
+                files={"files": (filename, body.encode("utf-8"))},
+                headers={"x-admin-key": admin_key},
+                timeout=600,
+            )
+        finally:
+            done.set()
+            poller.join()
+        took = time.perf_counter() - started
+        if response.status_code == 201:
+            for doc in response.json()["documents"]:
+                http.delete(f"/api/documents/{doc['doc_id']}", headers={"x-admin-key": admin_key})
+        p99 = _percentile(latencies, 99)
+        verdict = "ok" if p99 < HEALTHZ_TARGET_MS else f"over {HEALTHZ_TARGET_MS:.0f} ms"
+        note = (
+            f"upload {took:.1f} s; /healthz p99 {p99:.0f} ms, max {max(latencies, default=0):.0f}"
+            f" ms over {len(latencies)} polls ({verdict})"
+        )
+        if not latencies:
+            note = f"upload {took:.1f} s; /healthz did not answer"
+        return Outcome([response.status_code, *polled], note)
+
+    return attempt
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def attempts(admin_key: str | None) -> dict[str, Attempt]:
+    """Every attempt, in the order run: the rate-limit burst last."""
+    return {
+        "lone surrogate in question": _post_raw("/api/ask", '{"question": "\\ud800"}'),
+        "lone surrogate in query": _post_raw("/api/search", '{"query": "\\ud800"}'),
+        "top_k NaN": _post_raw("/api/ask", '{"question": "x", "top_k": NaN}'),
+        "top_k Infinity": _post_raw("/api/search", '{"query": "x", "top_k": Infinity}'),
+        "900 KB question": _post_raw("/api/ask", '{"question": "' + "x" * 900_000 + '"}'),
+        "wrong admin key, 2 MB upload": _statuses(_wrong_key_upload),
+        "Host header redirect": _statuses(_host_redirect),
+        "/docs and /redoc": _statuses(_docs_pages),
+        "1 MB hostile Markdown upload": _upload_while_polling(
+            "hostile.md", "~~a " * (HOSTILE_BYTES // 4), admin_key
+        ),
+        "1 MB hostile HTML upload": _upload_while_polling(
+            "hostile.html", "<div></b>" * (HOSTILE_BYTES // 9), admin_key
+        ),
+        "X-Forwarded-For spoofing (150)": _statuses(_spoofed_forwarded_for),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every attempt; exit 1 when any answer was a 5xx."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument(
+        "--admin-key",
+        default=os.environ.get("ASKDOCS_ADMIN_KEY"),
+        help="the server's admin key, for the upload rows (default: $ASKDOCS_ADMIN_KEY)",
+    )
     args = parser.parse_args(argv)
     host = urlsplit(args.url).hostname or ""
     if host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("attacks are replayed against loopback only")
     total_5xx = 0
-    print(f"{'attempt':34} {'count':>5}  {'statuses':30} {'5xx':>4}")
+    print(f"{'attempt':34} {'count':>5}  {'statuses':30} {'5xx':>4}  note")
     with httpx.Client(base_url=args.url, timeout=30) as http:
-        for name, attempt in ATTEMPTS.items():
+        for name, attempt in attempts(args.admin_key).items():
             try:
-                statuses = attempt(http)
+                outcome = attempt(http)
             except httpx.HTTPError as exc:  # a dropped connection is an outcome, not a crash
                 print(f"{name:34} {'-':>5}  {type(exc).__name__:30} {'-':>4}")
                 continue
-            counts = Counter(statuses)
+            counts = Counter(outcome.statuses)
             fives = sum(n for code, n in counts.items() if code >= 500)
             total_5xx += fives
             seen = ", ".join(f"{code}x{n}" for code, n in sorted(counts.items()))
-            print(f"{name:34} {len(statuses):>5}  {seen:30} {fives:>4}")
+            print(f"{name:34} {len(outcome.statuses):>5}  {seen:30} {fives:>4}  {outcome.note}")
     return 1 if total_5xx else 0
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from askdocs.errors import UnreadableFileError
 from ingest.loaders.decode import read_text, title_from_path
+from ingest.loaders.html_guard import refuse_costly_html
 from ingest.loaders.markdown import SECTION_SEPARATOR, table_text
 from ingest.models import Block, LoadedFile
 
@@ -43,49 +43,10 @@ _SPACE = re.compile(r"\s+")
 MAX_DEPTH = 200
 
 
-# The parser's time grows with the square of the nesting depth (76 s for 100,000 levels in a
-# 1 MB file); real pages nest a few dozen levels, so a page nested deeper than this is refused
-# by a linear scan before parsing.
-MAX_PARSE_DEPTH = 5000
-_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
-
-
-def _refuse_deep_nesting(path: Path, html: str) -> None:
-    depth = 0
-    for match in _TAG.finditer(html):
-        closing, name, self_closing = match.groups()
-        if closing:
-            depth = max(0, depth - 1)
-        elif not self_closing and name.lower() not in _VOID:
-            depth += 1
-            if depth > MAX_PARSE_DEPTH:
-                raise UnreadableFileError(
-                    str(path), f"HTML nested deeper than {MAX_PARSE_DEPTH} levels, refused"
-                )
-
-
 def load_html(path: Path) -> LoadedFile:
     """Load an HTML page: one block per paragraph-like element, under its heading path."""
     html = read_text(path)
-    _refuse_deep_nesting(path, html)
+    refuse_costly_html(str(path), html)
     tree = HTMLParser(html)
     title_node = tree.css_first("title")
     title = " ".join(title_node.text().split()) if title_node else ""
@@ -103,20 +64,32 @@ def load_html(path: Path) -> LoadedFile:
 
 def _drop_furniture(tree: HTMLParser) -> None:
     doomed = list(tree.css(_DROP))
+    holders = _content_holders(tree)
     for node in tree.css("[id], [class]"):
         names = f"{node.attributes.get('id') or ''} {node.attributes.get('class') or ''}"
-        if _FURNITURE.search(names.lower()) and not _holds_content(node):
+        if _FURNITURE.search(names.lower()) and not (
+            node.tag in _CONTENT or node.mem_id in holders
+        ):
             doomed.append(node)
     # Site headers go; an article's own header holds its title and byline.
-    doomed += [h for h in tree.css("header") if not _inside(h, {"main", "article"})]
-    ids = {node.mem_id for node in doomed}
-    for node in doomed:
-        if not _has_ancestor_in(node, ids):  # a removed parent already took it along
-            node.decompose()
+    kept = {node.mem_id for node in tree.css("main header, article header")}
+    doomed += [h for h in tree.css("header") if h.mem_id not in kept]
+    # A removed parent takes its children along; decided before removing anything.
+    for node in _outermost(doomed, {node.mem_id for node in doomed}):
+        node.decompose()
 
 
-def _holds_content(node: Node) -> bool:
-    return node.tag in _CONTENT or node.css_first("main, article, h1, [role=main]") is not None
+def _content_holders(tree: HTMLParser) -> set[int]:
+    """Ids of the elements that are or hold main content (one walk up from each, stopping at
+    an element already seen: a search below every element took time growing with the square
+    of the nesting depth)."""
+    holders: set[int] = set()
+    for node in tree.css("main, article, h1, [role=main]"):
+        current: Node | None = node
+        while current is not None and current.mem_id not in holders:
+            holders.add(current.mem_id)
+            current = current.parent
+    return holders
 
 
 def _main_content(tree: HTMLParser) -> Node | None:
@@ -130,22 +103,25 @@ def _main_content(tree: HTMLParser) -> Node | None:
     )
 
 
-def _inside(node: Node, tags: set[str]) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag in tags:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _has_ancestor_in(node: Node, ids: set[int]) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.mem_id in ids:
-            return True
-        parent = parent.parent
-    return False
+def _outermost(nodes: list[Node], ids: set[int]) -> list[Node]:
+    """The nodes without an ancestor among `ids`. Each answer found on the way up is kept for
+    the elements passed, so nested furniture costs one walk, not one per level."""
+    below_doomed: dict[int, bool] = {}  # element id -> has itself or an ancestor in ids
+    outermost = []
+    for node in nodes:
+        passed = []
+        current = node.parent
+        while current is not None and current.mem_id not in below_doomed:
+            if current.mem_id in ids:
+                below_doomed[current.mem_id] = True
+                break
+            passed.append(current.mem_id)
+            current = current.parent
+        answer = below_doomed[current.mem_id] if current is not None else False
+        below_doomed.update(dict.fromkeys(passed, answer))
+        if not answer:
+            outermost.append(node)
+    return outermost
 
 
 def _text(node: Node) -> str:

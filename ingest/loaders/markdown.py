@@ -11,32 +11,26 @@ import re
 from pathlib import Path
 
 from ingest.loaders.decode import read_text, title_from_path
+from ingest.loaders.markdown_inline import strip_inline
 from ingest.models import Block, LoadedFile
 
 SECTION_SEPARATOR = " › "
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+# A heading's text is group 2 less its closing hashes and spaces (`_heading_text`): the
+# expression `(.*?)(?:\s+#+)?\s*$` said the same, but took time quadratic in a run of spaces.
+_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*)$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-{2,})\s*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
 _BULLET = re.compile(r"^(\s*)[*+-]\s+")
 _QUOTE = re.compile(r"^ {0,3}>\s?")
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Possessive (`*+`): two optional runs of spaces side by side otherwise try every split of a
+# long run of spaces between them, quadratic.
+_TABLE_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
+_TITLE = re.compile(r"(?m)^title:")
+_QUOTES = ('"', "'")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_INLINE = [
-    (re.compile(r"<!--.*?-->"), ""),
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image: its alt text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # link: its text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference link
-    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # autolink
-    (re.compile(r"`+([^`\n]+?)`+"), r"\1"),
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),  # backslash escapes
-]
 
 
 def load_markdown(path: Path) -> LoadedFile:
@@ -45,14 +39,34 @@ def load_markdown(path: Path) -> LoadedFile:
     title = None
     front = _FRONT_MATTER.match(text)
     if front:
-        found = re.search(r"(?m)^title:\s*[\"']?(.*?)[\"']?\s*$", front.group(1))
-        title = found.group(1).strip() if found and found.group(1).strip() else None
+        title = _front_matter_title(front.group(1)) or None
         text = text[front.end() :]
     reader = _Reader()
     for line in text.splitlines():
         reader.line(line)
     reader.flush()
     return LoadedFile(title=title or reader.title or title_from_path(path), blocks=reader.blocks)
+
+
+def _front_matter_title(front: str) -> str:
+    """The value of the front matter's `title:`, unquoted (what the expression
+    `^title:\\s*["']?(.*?)["']?\\s*$` captured, in time linear in a run of spaces)."""
+    found = _TITLE.search(front)
+    if not found:
+        return ""
+    value = front[found.end() :].lstrip()  # as `\\s*` did, this may pass a line break
+    value = value[1:] if value[:1] in _QUOTES else value
+    value = value.split("\n", 1)[0].rstrip()
+    value = value[:-1] if value[-1:] in _QUOTES else value
+    return value.strip()
+
+
+def _heading_text(text: str) -> str:
+    """A heading's text without its closing sequence: trailing spaces, then a run of "#" that
+    follows a space."""
+    text = text.rstrip()
+    bare = text.rstrip("#")
+    return bare.rstrip() if bare != text and bare[-1:].isspace() else text
 
 
 def table_text(rows: list[list[str]]) -> str:
@@ -73,13 +87,6 @@ def table_text(rows: list[list[str]]) -> str:
         if line:
             lines.append(line)
     return "\n".join(lines)
-
-
-def strip_inline(text: str) -> str:
-    """Text without inline Markdown: links keep their text, emphasis and code their content."""
-    for pattern, replacement in _INLINE:
-        text = pattern.sub(replacement, text)
-    return text
 
 
 class _Reader:
@@ -114,7 +121,7 @@ class _Reader:
             self._end_table()
         heading = _HEADING.match(line)
         if heading:
-            self._heading(len(heading.group(1)), heading.group(2))
+            self._heading(len(heading.group(1)), _heading_text(heading.group(2)))
             return
         if _SETEXT.match(line) and self._in_paragraph:  # "Title" underlined with === or ---
             self._heading(1 if line.strip()[0] == "=" else 2, self._lines.pop())
