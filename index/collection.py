@@ -14,6 +14,7 @@ from index.fusion import convex_fusion
 from index.layout import LEXICAL, STORE, VECTORS, current_version
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, verify
+from index.rerank import RerankConfig, rerank
 from index.store import DocumentInfo, Store, StoredChunk
 from index.vectors import VectorIndex
 from ingest.models import Document
@@ -44,6 +45,7 @@ class Collection:
         vectors: VectorIndex,
         lexical: LexicalIndex,
         embedder: Embedder,
+        rerank: RerankConfig | None = None,
     ) -> None:
         self.root = root
         self.folder = folder
@@ -52,9 +54,16 @@ class Collection:
         self.vectors = vectors
         self.lexical = lexical
         self.embedder = embedder
+        self.rerank = rerank or RerankConfig()
 
     @classmethod
-    def open(cls, root: Path, embedder: Embedder, check: bool = True) -> Collection:
+    def open(
+        cls,
+        root: Path,
+        embedder: Embedder,
+        check: bool = True,
+        rerank: RerankConfig | None = None,
+    ) -> Collection:
         """Open the live version of the index at `root`.
 
         Raises IndexNotFoundError, IncompatibleIndexError (other model or format) or
@@ -77,6 +86,7 @@ class Collection:
             VectorIndex.load(folder / VECTORS, manifest.vector_index),
             LexicalIndex.load(folder / LEXICAL),
             embedder,
+            rerank,
         )
 
     def close(self) -> None:
@@ -101,9 +111,12 @@ class Collection:
         if mode == "lexical":
             return self.lexical.search(query, k)
         depth = max(k * HYBRID_DEPTH, HYBRID_MIN_DEPTH)
-        dense = self.vectors.search(self.embedder.encode_query(query), depth)
+        query_vector = self.embedder.encode_query(query)
+        dense = self.vectors.search(query_vector, depth)
         lexical = self.lexical.search(query, depth)
-        return convex_fusion(dense, lexical)[:k]
+        fused = convex_fusion(dense, lexical)
+        reranked = rerank(fused, query, query_vector, self.store, self.lexical, self.rerank)
+        return reranked[:k]
 
     def similarity(self, query: str, chunk_ids: list[int]) -> np.ndarray:
         """Cosine similarity of `query` to stored chunks, from their stored vectors."""

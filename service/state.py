@@ -13,6 +13,7 @@ from askdocs.settings import Settings
 from index.collection import Collection
 from index.embedder import Embedder
 from index.layout import current_version
+from index.rerank import RerankConfig
 from service.answerer import Answerer
 
 
@@ -34,7 +35,11 @@ class CollectionHolder:
         with self._lock:
             if self._collection is None or self._collection.folder != live:
                 # The old view is not closed: requests in flight may still be reading it.
-                self._collection = Collection.open(self.settings.index, self.embedder)
+                self._collection = Collection.open(
+                    self.settings.index,
+                    self.embedder,
+                    rerank=RerankConfig.from_settings(self.settings),
+                )
             return self._collection
 
     def answerer(self) -> Answerer:
