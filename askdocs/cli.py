@@ -266,7 +266,7 @@ def serve(
         import uvicorn
 
         from index.layout import current_version
-        from service.app import create_app
+        from service.app import check_index, create_app
         from service.serving import uvicorn_options
 
         _check_can_listen(settings.host, settings.port)
@@ -277,6 +277,10 @@ def serve(
                 fg="yellow",
                 err=True,
             )
+        # A corrupt index with no intact version to fall back to ends here, in one line
+        # (raised in the lifespan, uvicorn would print it as a traceback).
+        elif warning := check_index(settings):
+            typer.secho(f"warning: {warning}", fg="yellow", err=True)
         typer.echo(f"askdocs: serving {settings.index} on http://{settings.host}:{settings.port}")
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
 

@@ -6,7 +6,8 @@ AskdocsError
 ├── IndexError_            the on-disk collection
 │   ├── IndexNotFoundError     no index at the path yet
 │   ├── IncompatibleIndexError built with another model or format version
-│   ├── CorruptIndexError      a file fails its checksum or cannot be read
+│   ├── CorruptIndexError      a file fails its checksum or cannot be read, CURRENT holds
+│   │                          junk, or no version is intact (the service answers 503)
 │   └── IndexLockedError       another ingest holds the write lock
 ├── ModelError             the embedding model cannot be loaded
 └── NotFoundError          a document id that is not in the collection
@@ -45,7 +46,8 @@ class IncompatibleIndexError(IndexError_):
 
 
 class CorruptIndexError(IndexError_):
-    """An index file is missing, unreadable or fails its checksum."""
+    """An index file is missing, unreadable or fails its checksum (also while serving), or
+    CURRENT does not name a version."""
 
 
 class IndexLockedError(IndexError_):

@@ -7,6 +7,8 @@ that its documents are exactly the old set or exactly the new one, never a mix.
 
     python -m evals.crash --rounds 20 [--workdir DIR] [--seed N]
 
+`python -m evals.crash_upload` does the same to the server during uploads (index/uploads.py).
+
 The child embeds with `FakeEmbedder`, a small deterministic stand-in for the real model: crash
 safety is about storage, not retrieval quality, and the fake keeps a round well under a second.
 """

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from askdocs.errors import IndexNotFoundError, NotFoundError
+from askdocs.errors import CorruptIndexError, NotFoundError
 from askdocs.settings import SearchMode
 from index.embedder import Embedder
 from index.fusion import convex_fusion
-from index.layout import LEXICAL, STORE, VECTORS, current_version
+from index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
 from index.lexical import LexicalIndex
-from index.manifest import Manifest, verify
+from index.manifest import Manifest, file_checksum
 from index.rerank import RerankConfig, rerank
 from index.store import DocumentInfo, Store, StoredChunk
 from index.vectors import VectorIndex
@@ -23,6 +26,19 @@ from ingest.models import Document
 # fusion normalises each ranking's scores over these candidates (index/fusion.py).
 HYBRID_DEPTH = 4
 HYBRID_MIN_DEPTH = 1000
+
+log = logging.getLogger("askdocs.index")
+
+# What identifies a file's bytes on disk cheaply: (inode, size, modification time in ns).
+FileStamp = tuple[int, int, int] | None
+
+
+def _stamp(path: Path) -> FileStamp:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,10 @@ class Collection:
         self.lexical = lexical
         self.embedder = embedder
         self.rerank = rerank or RerankConfig()
+        # Set when this is not the live version: why the live one could not be opened.
+        self.warning: str | None = None
+        self._store_stamp: FileStamp = None
+        self._check_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -62,23 +82,24 @@ class Collection:
         root: Path,
         embedder: Embedder,
         check: bool = True,
+        fallback: bool = False,
         rerank: RerankConfig | None = None,
     ) -> Collection:
         """Open the live version of the index at `root`.
 
         Raises IndexNotFoundError, IncompatibleIndexError (other model or format) or
-        CorruptIndexError (a file fails its checksum, when `check` is set).
+        CorruptIndexError (CURRENT unreadable, the version unfinished, a file missing or, when
+        `check` is set, failing its checksum). With `fallback`, a corrupt live version gives
+        way to the newest older version that is intact, checksums included; `warning` then
+        says so. CorruptIndexError when none is.
         """
-        folder = current_version(root)
-        if folder is None or not folder.is_dir():
-            raise IndexNotFoundError(
-                f"no index at {root}; create one with: askdocs ingest PATH --index {root}"
-            )
-        manifest = Manifest.load(folder)
+        # Taken before the checksums are read, so a change made after them is noticed.
+        stamps = {p: _stamp(p / STORE) for p in version_dirs(root)}
+        folder, manifest, warning = choose_version(root, deep=check, fallback=fallback)
+        if warning is not None:
+            log.warning("%s", warning)
         manifest.check_model(embedder.model_name, root)
-        if check:
-            verify(folder, manifest)
-        return cls(
+        view = cls(
             root,
             folder,
             manifest,
@@ -88,6 +109,36 @@ class Collection:
             embedder,
             rerank,
         )
+        view.warning = warning
+        view._store_stamp = stamps.get(folder)
+        return view
+
+    def ensure_intact(self) -> None:
+        """Raise CorruptIndexError once the store has failed a read, or when its file changed
+        on disk since it was opened and no longer matches its checksum.
+
+        Versions are never rewritten, so a changed file is damage; a stat costs microseconds,
+        and the checksum is read only when the stat differs. SQLite notices some damage only
+        as wrong bytes in a text, so the file is checked rather than trusted.
+        """
+        if self.store.failure is not None:
+            raise CorruptIndexError(self.store.failure)
+        path = self.folder / STORE
+        if _stamp(path) == self._store_stamp:
+            return
+        with self._check_lock:
+            if self.store.failure is not None:  # found by another thread meanwhile
+                raise CorruptIndexError(self.store.failure)
+            stamp = _stamp(path)
+            if stamp == self._store_stamp:
+                return
+            if stamp is None or file_checksum(path) != self.manifest.checksums.get(STORE):
+                self.store.failure = (
+                    f"index file {path} changed on disk and fails its checksum: this index "
+                    "version is corrupt"
+                )
+                raise CorruptIndexError(self.store.failure)
+            self._store_stamp = stamp  # touched, same bytes
 
     def close(self) -> None:
         """Release the SQLite connection."""

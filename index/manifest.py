@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,8 +31,14 @@ class Manifest:
     checksums: dict[str, str] = field(default_factory=dict)
 
     def save(self, folder: Path) -> None:
-        """Write manifest.json into `folder`."""
-        (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2, sort_keys=True))
+        """Write manifest.json into `folder`, atomically: a manifest that is there is whole
+        (its presence is what makes a version valid, see index/layout.py)."""
+        tmp = folder / f"{MANIFEST}.tmp"
+        with tmp.open("w") as handle:
+            handle.write(json.dumps(asdict(self), indent=2, sort_keys=True))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, folder / MANIFEST)
 
     @classmethod
     def load(cls, folder: Path) -> Manifest:
@@ -41,6 +48,8 @@ class Manifest:
             data = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
             raise CorruptIndexError(f"cannot read {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise CorruptIndexError(f"{path} does not hold a manifest")
         version = data.get("format_version")
         if version != FORMAT_VERSION:
             raise IncompatibleIndexError(

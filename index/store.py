@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
+from askdocs.errors import CorruptIndexError
 from ingest.models import Chunk, Document, Span
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -66,11 +72,32 @@ class DocumentInfo:
     chunks: int
 
 
+def _reading(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """On a read-only store, turn SQLite's errors into CorruptIndexError naming the file (the
+    service answers 503 with it instead of a bare 500) and remember the failure."""
+
+    def wrapper(self: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if not self.readonly:  # the writer reports its own failures (index/writer.py)
+                raise
+            self.failure = (
+                f"the index store {self.path} cannot be read ({exc}): this index version is corrupt"
+            )
+            raise CorruptIndexError(self.failure) from exc
+
+    return functools.wraps(method)(wrapper)
+
+
 class Store:
     """One SQLite file holding the documents and chunks of an index version."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
+        # Why reading this store failed, once it has (read-only stores only).
+        self.failure: str | None = None
         if readonly:
             uri = f"file:{path}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -79,12 +106,14 @@ class Store:
             self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
         # Whether this store keeps sentence vectors (stores written before it did do not).
-        self.has_sentences = (
-            self.db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sentences'"
-            ).fetchone()
-            is not None
-        )
+        self.has_sentences = self._has_table("sentences")
+
+    @_reading
+    def _has_table(self, name: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
     def close(self) -> None:
         """Close the connection."""
@@ -100,6 +129,7 @@ class Store:
 
     # --- documents -------------------------------------------------------------------------
 
+    @_reading
     def hashes_by_source(self) -> dict[str, tuple[str, str]]:
         """source -> (doc id, content hash) of every stored document."""
         rows = self.db.execute("SELECT source, id, content_hash FROM documents")
@@ -151,6 +181,7 @@ class Store:
         """Make the changes durable."""
         self.db.commit()
 
+    @_reading
     def get_document(self, doc_id: str) -> Document | None:
         """The full document, or None."""
         row = self.db.execute(
@@ -162,6 +193,7 @@ class Store:
         spans = [Span(*span) for span in json.loads(row[5])]
         return Document(row[0], row[1], row[2], row[3], spans, row[4])
 
+    @_reading
     def list_documents(self) -> list[DocumentInfo]:
         """All documents, by title."""
         rows = self.db.execute(
@@ -170,6 +202,7 @@ class Store:
         )
         return [DocumentInfo(*row) for row in rows]
 
+    @_reading
     def count(self) -> tuple[int, int]:
         """(documents, chunks)."""
         docs = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
@@ -178,6 +211,7 @@ class Store:
 
     # --- chunks ----------------------------------------------------------------------------
 
+    @_reading
     def chunks(self, ids: Iterable[int]) -> dict[int, StoredChunk]:
         """Chunks by id, with their document's title and source."""
         wanted = list(dict.fromkeys(int(i) for i in ids))
@@ -196,6 +230,7 @@ class Store:
                 found[cid] = StoredChunk(cid, chunk, title, source)
         return found
 
+    @_reading
     def vectors(self, ids: list[int], dimension: int) -> np.ndarray:
         """The stored vectors of the given chunk ids, in that order."""
         out = np.zeros((len(ids), dimension), dtype=np.float32)
@@ -208,6 +243,7 @@ class Store:
                 out[position[cid]] = np.frombuffer(blob, dtype=np.float32)
         return out
 
+    @_reading
     def sentence_vectors(self, keys: list[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
         """The stored vectors of the sentences asked for (those stored; others are missing)."""
         found: dict[SentenceKey, np.ndarray] = {}

@@ -17,7 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from askdocs.errors import IncompatibleIndexError, IndexError_
+from askdocs.errors import (
+    CorruptIndexError,
+    IncompatibleIndexError,
+    IndexError_,
+    IndexLockedError,
+)
 from askdocs.settings import Settings
 from index.embedder import Embedder
 from index.layout import (
@@ -32,8 +37,9 @@ from index.layout import (
     write_lock,
 )
 from index.lexical import LexicalIndex
-from index.manifest import Manifest, checksums
+from index.manifest import Manifest, checksums, file_checksum
 from index.store import Store
+from index.uploads import reconcile
 from index.vectors import VectorIndex
 from ingest.chunk import chunk_document, context_of
 from ingest.documents import Skipped, discover, load_documents
@@ -138,11 +144,13 @@ def ingest_documents(
     report = IngestReport(skipped=list(skipped or []))
     started = time.perf_counter()
     with write_lock(root):
+        _tidy_locked(root)
         live = current_version(root)
         old_store = Store(live / STORE, readonly=True) if live else None
         try:
-            if live is not None:
-                _check_compatible(Manifest.load(live), embedder, settings, root)
+            manifest = Manifest.load(live) if live is not None else None
+            if manifest is not None:
+                _check_compatible(manifest, embedder, settings, root)
             stored = old_store.hashes_by_source() if old_store else {}
             wanted_ids = set(remove_ids)
             to_write: list[Document] = []
@@ -166,6 +174,8 @@ def ingest_documents(
                 report.documents, report.chunks = old_store.count() if old_store else (0, 0)
                 report.version = live.name
                 return report
+            if live is not None and manifest is not None:
+                _check_base(live, manifest)
             report.version = _write_version(
                 root, old_store, to_write, wanted_ids, embedder, settings, report
             )
@@ -177,6 +187,37 @@ def ingest_documents(
     total = time.perf_counter() - started
     report.timings["writing"] = total - sum(report.timings.values())
     return report
+
+
+def tidy(root: Path) -> bool:
+    """Clean what crashes left in the index at `root`: unfinished version folders and
+    interrupted uploads (index/uploads.py). False, doing nothing, while another process holds
+    the write lock (that writer cleans up itself)."""
+    if not root.is_dir():
+        return True
+    try:
+        with write_lock(root, wait=False):
+            _tidy_locked(root)
+    except IndexLockedError:
+        return False
+    return True
+
+
+def _tidy_locked(root: Path) -> None:
+    reconcile(root)
+    remove_stale_versions(root)
+
+
+def _check_base(live: Path, manifest: Manifest) -> None:
+    """Refuse to build on a live store that fails its checksum: the copy would carry the
+    damage into the new version under fresh checksums. (The vectors and BM25 are rebuilt.)"""
+    path = live / STORE
+    if file_checksum(path) != manifest.checksums.get(STORE):
+        raise CorruptIndexError(
+            f"the live index version {live.name} is corrupt ({path} fails its checksum); "
+            f"ingest will not build on it. Write the name of an intact older version from "
+            f"{live.parent} into {live.parent.parent / 'CURRENT'}, or ingest into a new --index"
+        )
 
 
 def _check_compatible(

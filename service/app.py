@@ -12,6 +12,8 @@ from askdocs import __version__
 from askdocs.errors import IndexNotFoundError
 from askdocs.settings import Settings
 from index.embedder import Embedder
+from index.layout import choose_version
+from index.writer import tidy
 from service import errors
 from service.cors import CORSMiddleware
 from service.headers import SecurityHeaders, StripTrailingSlash
@@ -20,6 +22,19 @@ from service.routes import admin, ask, documents, health, pages, search
 from service.state import CollectionHolder
 
 log = logging.getLogger("askdocs.service")
+
+
+def check_index(settings: Settings) -> str | None:
+    """What `askdocs serve` checks before starting uvicorn: CorruptIndexError (one clear
+    message) when no version of the index is intact, else the fallback warning or None.
+
+    The lifespan raises the same error, but uvicorn prints it as a traceback. Reads every
+    index file once (the lifespan then reads them again); no model is loaded.
+    """
+    try:
+        return choose_version(settings.index, deep=True, fallback=True)[2]
+    except IndexNotFoundError:
+        return None  # served as "no-index" until an upload or ingest creates one
 
 
 def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
@@ -37,8 +52,13 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         )
         holder = CollectionHolder(settings, model)
         model.encode_query("warm-up")  # load the model before the first request
+        # What a crash (kill -9, power loss) left: unfinished versions, interrupted uploads.
+        if not tidy(settings.index):
+            log.warning(
+                "another process is writing to %s; it cleans up after itself", settings.index
+            )
         try:
-            holder.get()
+            holder.get()  # a corrupt live version falls back (logged); none intact raises
         except IndexNotFoundError as exc:
             log.warning("%s", exc)
         app.state.holder = holder

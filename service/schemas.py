@@ -142,11 +142,18 @@ class Passage(BaseModel):
     after: str
 
 
-class Health(BaseModel):
-    """GET /healthz."""
+HealthStatus = Literal["ok", "degraded", "no-index", "corrupt", "incompatible"]
 
-    status: Literal["ok", "no-index"]
+
+class Health(BaseModel):
+    """GET /healthz: 200 while answering ("ok", or "degraded" when serving an older version
+    because the live one is corrupt), 503 otherwise."""
+
+    status: HealthStatus
     documents: int
     chunks: int
     version: str | None
     model: str
+    warning: str | None = Field(
+        default=None, description="Why the status is not ok, in a sentence."
+    )

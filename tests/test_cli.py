@@ -184,3 +184,21 @@ def test_cli_ingest_into_read_only_index_is_one_line(
     assert sorted(p.relative_to(index) for p in index.rglob("*")) == before
     asked = _run("ask", "What is the Spotlight Initiative?", env=env)
     assert asked.returncode == 0, asked.stderr
+
+
+def test_cli_serve_on_an_index_with_no_intact_version_is_one_line(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    index = tmp_path / "index"
+    assert _run("ingest", str(SAMPLE_CORPUS), "--index", str(index), env=cli_env).returncode == 0
+    (vectors,) = index.glob("versions/*/vectors.faiss")
+    data = bytearray(vectors.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    vectors.write_bytes(bytes(data))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _run("serve", "--index", str(index), "--port", str(port), env=cli_env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no intact version of the index at")
+    assert result.stderr.count("\n") == 1, result.stderr

@@ -3,15 +3,14 @@
 Uploads are saved under sanitised names in `INDEX/uploads/` and ingested incrementally into a
 new index version beside the live one; the routes are sync, so FastAPI runs the ingest in its
 threadpool and the service keeps answering from the live version meanwhile. A file that cannot
-be used fails the whole upload with 422 naming it, before anything is stored.
+be used fails the whole upload with 422 naming it, before anything is stored. Files go through
+a pending folder (index/uploads.py) so that a document is live exactly when its file is kept,
+even when the server is killed half-way.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 import threading
 import unicodedata
 from dataclasses import replace
@@ -23,21 +22,23 @@ from pydantic import BaseModel
 
 from askdocs.errors import IndexNotFoundError, NotFoundError
 from askdocs.settings import Settings
+from index.uploads import PendingChange
+from index.uploads import uploads_dir as index_uploads_dir
 from index.writer import IngestReport, ingest_documents
 from ingest.documents import Skipped, document_id, load_documents, source_of
 from ingest.loaders import LOADERS, supported
 from ingest.models import Document
 from service.deps import AdminDep, HolderDep, SettingsDep
+from service.state import CollectionHolder
 
 router = APIRouter(prefix="/api/documents", tags=["admin"])
 
-UPLOADS = "uploads"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_STEM_CHARS = 100
 _UNSAFE = re.compile(r"[^\w.\- ]+")
 _RUNS = re.compile(r"_{2,}")
 _COPY_BLOCK = 1024 * 1024
-# Ingest plus the file move (or delete plus unlink) as one step, so files and index agree.
+# Ingest plus settling the files (moved in, or removed) as one step, so files and index agree.
 _WRITES = threading.Lock()
 
 
@@ -71,7 +72,7 @@ class DeleteResponse(BaseModel):
 
 def uploads_dir(settings: Settings) -> Path:
     """The folder uploaded files are kept in, inside the index directory."""
-    return settings.index / UPLOADS
+    return index_uploads_dir(settings.index)
 
 
 def safe_name(filename: str | None) -> str:
@@ -104,20 +105,17 @@ def upload_documents(
         if names.count(name) > 1:
             _refuse(upload, f"two uploaded files would both be saved as {name!r}")
     folder = uploads_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
-    try:
+    # Leaving the block settles the files by what the index then holds (even on an error).
+    with PendingChange(settings.index) as pending:
         docs: list[Document] = []
         for upload, name in zip(files, names, strict=True):
-            staged = staging / name
+            staged = pending.path(name)
             _save(upload, staged)
             docs.append(_load(upload, staged, folder / name))
+        pending.record({name: doc.content_hash for name, doc in zip(names, docs, strict=True)})
         with _WRITES:
             report = ingest_documents(settings.index, docs, holder.embedder, settings)
-            for name in names:
-                os.replace(staging / name, folder / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            pending.settle()
     return UploadResponse(
         documents=[
             UploadedDocument(
@@ -143,15 +141,17 @@ def delete_document(
         doc = holder.get().get_document(doc_id)
     except IndexNotFoundError as exc:
         raise NotFoundError(f"no document with id {doc_id!r}") from exc
+    stored = Path(doc.source)
     with _WRITES:
-        report = ingest_documents(
-            settings.index, [], holder.embedder, settings, remove_ids=[doc_id]
-        )
-        if not report.removed:  # removed by a concurrent request meanwhile
-            raise NotFoundError(f"no document with id {doc_id!r}")
-        stored = Path(doc.source)
         if stored.parent == uploads_dir(settings).resolve():
-            stored.unlink(missing_ok=True)
+            with PendingChange(settings.index) as pending:
+                pending.record({stored.name: None})  # the file leaves with the document
+                report = _remove(doc_id, holder, settings)
+                pending.settle()
+        else:
+            report = _remove(doc_id, holder, settings)
+    if not report.removed:  # removed by a concurrent request meanwhile
+        raise NotFoundError(f"no document with id {doc_id!r}")
     return DeleteResponse(
         deleted=doc_id,
         title=doc.title,
@@ -159,6 +159,10 @@ def delete_document(
         total_documents=report.documents,
         total_chunks=report.chunks,
     )
+
+
+def _remove(doc_id: str, holder: CollectionHolder, settings: Settings) -> IngestReport:
+    return ingest_documents(settings.index, [], holder.embedder, settings, remove_ids=[doc_id])
 
 
 def _status(source: str, report: IngestReport) -> Literal["added", "updated", "unchanged"]:

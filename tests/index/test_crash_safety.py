@@ -22,12 +22,14 @@ from evals.crash import (
     self_check,
     write_corpus,
 )
+from evals.crash_upload import run_rounds as run_upload_rounds
 from index.collection import Collection
 from index.layout import current_version, write_lock
 from index.writer import ingest_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 KILL_ROUNDS = 24
+UPLOAD_KILL_ROUNDS = 6  # each starts a server process: about a second a round
 
 
 def _ingest(index: Path, *folders: Path) -> None:
@@ -53,6 +55,13 @@ def test_kill_9_at_random_moments_leaves_exactly_the_old_or_the_new_version(
     )
     # Delays span the whole ingest: some kills land before the switch.
     assert "old" in outcomes
+
+
+def test_kill_9_during_uploads_keeps_documents_and_files_in_step(tmp_path: Path) -> None:
+    tally = run_upload_rounds(tmp_path, UPLOAD_KILL_ROUNDS, seed=3)
+    print("\n" + "\n".join(tally.log))
+    assert tally.rounds == UPLOAD_KILL_ROUNDS
+    assert not tally.violations, tally.log
 
 
 def test_a_write_failure_fails_clearly_and_the_previous_version_keeps_serving(

@@ -105,7 +105,8 @@ def test_bad_ask_input_is_a_422_naming_the_field(client: TestClient, body, field
 def test_service_without_an_index_reports_it(tmp_path, embedder) -> None:
     settings = Settings(index=tmp_path / "empty")
     with TestClient(create_app(settings, embedder=embedder)) as client:
-        assert client.get("/healthz").json()["status"] == "no-index"
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "no-index"
         response = client.post("/api/ask", json={"question": "anything"})
         assert response.status_code == 503
         assert "askdocs ingest" in response.json()["detail"]
