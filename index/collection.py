@@ -165,7 +165,7 @@ class Collection:
         query_vector = self.embedder.encode_query(query)
         dense = self.vectors.search(query_vector, depth)
         lexical = self.lexical.search(query, depth)
-        fused = convex_fusion(dense, lexical)
+        fused = convex_fusion(dense, lexical, limit=max(k, self.rerank.depth))
         reranked = rerank(fused, query, query_vector, self.store, self.lexical, self.rerank)
         return reranked[:k]
 

@@ -29,7 +29,7 @@ _B = 0.75
 class RerankConfig:
     """How many fused candidates are rescored, and the share of each sentence signal."""
 
-    depth: int = 30
+    depth: int = 0
     sentence_weight: float = 0.25
     sentence_lexical_weight: float = 0.3
 

@@ -37,13 +37,14 @@ def chunk_document(
     max_tokens: int,
     overlap: int,
     fits: Fits | None = None,
-    paragraphs: bool = True,
+    paragraphs: bool = False,
 ) -> list[Chunk]:
     """Cut `doc` into chunks of at most `max_tokens` tokens, `overlap` tokens shared.
 
     `fits(text)` tells whether the embedding model reads the whole text; chunks that don't
-    fit are split again. With `paragraphs` off, chunks are sentence windows that ignore
-    paragraph breaks (the earlier scheme, kept for comparison).
+    fit are split again. With `paragraphs`, chunks are whole paragraphs packed together (a
+    paragraph too long for one is cut into sentence windows); without, sentence windows that
+    ignore paragraph breaks.
     """
     chunks: list[Chunk] = []
     for start, end, section, page in _regions(doc):

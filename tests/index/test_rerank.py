@@ -57,6 +57,18 @@ def test_all_weight_on_the_sentence_vector_ranks_by_the_best_sentence(
     assert [cid for cid, _ in out[:10]] == sorted(head, key=lambda cid: (-best(cid), cid))
 
 
-def test_hybrid_search_puts_the_answering_chunk_first(sample_collection: Collection) -> None:
-    top = sample_collection.search(QUESTION, k=3)[0]
+def test_hybrid_search_with_the_second_stage_puts_the_answering_chunk_first(
+    sample_collection: Collection,
+) -> None:
+    on = Collection(
+        sample_collection.root,
+        sample_collection.folder,
+        sample_collection.manifest,
+        sample_collection.store,
+        sample_collection.vectors,
+        sample_collection.lexical,
+        sample_collection.embedder,
+        RerankConfig(30),
+    )
+    top = on.search(QUESTION, k=3)[0]
     assert "34 programmes across five regions" in top.stored.chunk.text

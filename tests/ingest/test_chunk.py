@@ -86,7 +86,7 @@ def test_whole_paragraphs_are_packed_and_never_cut_when_they_fit() -> None:
     paragraphs = [_paragraph(topic, n) for topic, n in [("alpha", 3), ("beta", 4), ("gamma", 3),
                   ("delta", 5), ("epsilon", 2)]]  # fmt: skip
     doc = assemble("d", "T", "s", [Block(p) for p in paragraphs])
-    chunks = chunk_document(doc, max_tokens=80, overlap=15)
+    chunks = chunk_document(doc, max_tokens=80, overlap=15, paragraphs=True)
     pieces = {p: doc.text.index(p) for p in paragraphs}
     for chunk in chunks:
         assert doc.text[chunk.start : chunk.end] == chunk.text
@@ -103,7 +103,7 @@ def test_a_paragraph_too_long_for_a_chunk_gets_overlapping_sentence_windows() ->
     doc = assemble(
         "d", "T", "s", [Block(short), Block(long), Block(short.replace("alpha", "zeta"))]
     )
-    chunks = chunk_document(doc, max_tokens=60, overlap=15)
+    chunks = chunk_document(doc, max_tokens=60, overlap=15, paragraphs=True)
     assert chunks[0].text == short  # not joined to the first window of the long paragraph
     windows = [c for c in chunks if "omega" in c.text]
     assert len(windows) > 3 and all("alpha" not in c.text and "zeta" not in c.text for c in windows)
