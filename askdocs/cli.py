@@ -73,9 +73,10 @@ def _run(action: Callable[[], T]) -> T:
 def _collection(settings: Settings) -> Any:
     from index.collection import Collection
     from index.embedder import Embedder
+    from index.rerank import RerankConfig
 
     embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
-    return Collection.open(settings.index, embedder)
+    return Collection.open(settings.index, embedder, rerank=RerankConfig.from_settings(settings))
 
 
 @app.command()

@@ -86,11 +86,33 @@ class Settings(BaseSettings):
     # Chunk sizes were picked by measurement on the bundled question set (see evals/README.md).
     chunk_tokens: int = Field(default=128, ge=16, le=2048, description="Target chunk size.")
     chunk_overlap: int = Field(default=32, ge=0, le=512, description="Overlap in tokens.")
+    # Off by default until the answerer holds its floors with them (evals/README.md).
+    chunk_paragraphs: bool = Field(
+        default=False,
+        description="Chunks are whole paragraphs packed together (a long one cut into "
+        "sentence windows); off: sentence windows across paragraph breaks.",
+    )
+    chunk_context: bool = Field(
+        default=False,
+        description="The model and BM25 read each chunk after its document title and section.",
+    )
     top_k: int = Field(default=5, ge=1, le=50)
     search_mode: SearchMode = "hybrid"
     # Probability (service/answerer/abstention.py) below which the answerer says the documents
     # don't cover the question; chosen on the dev splits for a stated false-abstention rate
     # (evals/README.md, "Abstention"). 2.0 abstains on everything.
+    rerank_depth: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="Hybrid candidates rescored by their best sentence (0: no second stage).",
+    )
+    rerank_sentence_weight: float = Field(
+        default=0.25, ge=0.0, le=1.0, description="Share of the best sentence's vector match."
+    )
+    rerank_lexical_weight: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="Share of the best sentence's BM25 score."
+    )
     abstain_threshold: float = Field(default=0.10, ge=-1.0, le=2.0)
     answer: AnswerConfig = Field(default_factory=AnswerConfig)
     host: str = "127.0.0.1"

@@ -20,6 +20,7 @@ from evals.beir import BeirDoc
 from evals.metrics import Qrels, Run, evaluate, evaluate_per_query
 from index.collection import Collection
 from index.embedder import Embedder
+from index.rerank import RerankConfig
 from index.writer import ingest_documents
 from ingest.documents import PARAGRAPH, content_hash
 from ingest.models import Document, Span
@@ -89,7 +90,9 @@ def beir_collection(
         started = time.perf_counter()
         ingest_documents(root, docs, embedder, settings, remove_if=lambda _source: True)
         seconds = time.perf_counter() - started
-        collection = Collection.open(root, embedder, check=False)
+        collection = Collection.open(
+            root, embedder, check=False, rerank=RerankConfig.from_settings(settings)
+        )
         try:
             yield collection, seconds
         finally:

@@ -26,6 +26,7 @@ from evals.questions import Question
 from evals.relevance import contains_evidence, normalise
 from index.collection import Collection
 from index.embedder import Embedder
+from index.rerank import RerankConfig
 from index.writer import ingest_documents
 from ingest.documents import discover, load_documents
 from ingest.models import Document
@@ -152,7 +153,9 @@ def eval_collection(
         root = index if index is not None else Path(tmp) / "index"
         documents = _load_docs(docs)
         ingest_documents(root, documents, embedder, settings, remove_if=lambda _source: True)
-        collection = Collection.open(root, embedder, check=False)
+        collection = Collection.open(
+            root, embedder, check=False, rerank=RerankConfig.from_settings(settings)
+        )
         try:
             yield collection
         finally:

@@ -17,6 +17,7 @@ from index.fusion import convex_fusion
 from index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, file_checksum
+from index.rerank import RerankConfig, rerank
 from index.store import DocumentInfo, Store, StoredChunk
 from index.vectors import VectorIndex
 from ingest.models import Document
@@ -60,6 +61,7 @@ class Collection:
         vectors: VectorIndex,
         lexical: LexicalIndex,
         embedder: Embedder,
+        rerank: RerankConfig | None = None,
     ) -> None:
         self.root = root
         self.folder = folder
@@ -68,6 +70,7 @@ class Collection:
         self.vectors = vectors
         self.lexical = lexical
         self.embedder = embedder
+        self.rerank = rerank or RerankConfig()
         # Set when this is not the live version: why the live one could not be opened.
         self.warning: str | None = None
         self._store_stamp: FileStamp = None
@@ -75,7 +78,12 @@ class Collection:
 
     @classmethod
     def open(
-        cls, root: Path, embedder: Embedder, check: bool = True, fallback: bool = False
+        cls,
+        root: Path,
+        embedder: Embedder,
+        check: bool = True,
+        fallback: bool = False,
+        rerank: RerankConfig | None = None,
     ) -> Collection:
         """Open the live version of the index at `root`.
 
@@ -99,6 +107,7 @@ class Collection:
             VectorIndex.load(folder / VECTORS, manifest.vector_index),
             LexicalIndex.load(folder / LEXICAL),
             embedder,
+            rerank,
         )
         view.warning = warning
         view._store_stamp = stamps.get(folder)
@@ -153,9 +162,12 @@ class Collection:
         if mode == "lexical":
             return self.lexical.search(query, k)
         depth = max(k * HYBRID_DEPTH, HYBRID_MIN_DEPTH)
-        dense = self.vectors.search(self.embedder.encode_query(query), depth)
+        query_vector = self.embedder.encode_query(query)
+        dense = self.vectors.search(query_vector, depth)
         lexical = self.lexical.search(query, depth)
-        return convex_fusion(dense, lexical)[:k]
+        fused = convex_fusion(dense, lexical, limit=max(k, self.rerank.depth))
+        reranked = rerank(fused, query, query_vector, self.store, self.lexical, self.rerank)
+        return reranked[:k]
 
     def similarity(self, query: str, chunk_ids: list[int]) -> np.ndarray:
         """Cosine similarity of `query` to stored chunks, from their stored vectors."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import TypeVar
 
+import numpy as np
+
 RRF_K = 60
 # Share of the dense score in the hybrid score; the lexical (BM25) score has the rest.
 DENSE_WEIGHT = 0.6
@@ -45,13 +47,35 @@ def convex_fusion(
     dense: Sequence[tuple[int, float]],
     lexical: Sequence[tuple[int, float]],
     dense_weight: float = DENSE_WEIGHT,
+    limit: int | None = None,
 ) -> list[tuple[int, float]]:
-    """score(id) = w * minmax(dense) + (1 - w) * minmax(lexical), best first; an id missing
-    from one ranking scores 0 there (as low as that ranking's worst candidate)."""
+    """score(id) = w * minmax(dense) + (1 - w) * minmax(lexical), best first (ties by id); an
+    id missing from one ranking scores 0 there (as low as that ranking's worst candidate).
+    Only the best `limit` are returned when it is given.
+
+    In numpy: at 2 x 1,000 candidates per query, dicts of Python floats cost more than the
+    searches they fuse.
+    """
     if not 0.0 <= dense_weight <= 1.0:
         raise ValueError(f"dense_weight must be within [0, 1], got {dense_weight}")
-    scores: dict[int, float] = {}
-    for ranking, weight in ((dense, dense_weight), (lexical, 1.0 - dense_weight)):
-        for item, value in min_max(ranking).items():
-            scores[item] = scores.get(item, 0.0) + weight * value
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    parts = [(r, w) for r, w in ((dense, dense_weight), (lexical, 1.0 - dense_weight)) if r]
+    if not parts:
+        return []
+    ids = np.concatenate([np.fromiter((i for i, _ in r), np.int64, len(r)) for r, _ in parts])
+    values = np.concatenate([w * _min_max_array(r) for r, w in parts])
+    unique, where = np.unique(ids, return_inverse=True)
+    sums = np.bincount(where, weights=values, minlength=len(unique))
+    order = np.lexsort((unique, -sums))
+    if limit is not None:
+        order = order[:limit]
+    return list(zip(unique[order].tolist(), sums[order].tolist(), strict=True))
+
+
+def _min_max_array(ranking: Sequence[tuple[int, float]]) -> np.ndarray:
+    """`min_max` of a ranking's scores, as an array in the ranking's order."""
+    scores = np.fromiter((score for _, score in ranking), np.float64, len(ranking))
+    low, high = scores.min(), scores.max()
+    if high <= low:
+        return np.ones_like(scores)
+    result: np.ndarray = (scores - low) / (high - low)
+    return result

@@ -260,6 +260,19 @@ class Store:
                 found[(doc_id, start, end)] = np.frombuffer(blob, dtype=np.float32)
         return found
 
+    def sentences_within(
+        self, doc_id: str, start: int, end: int
+    ) -> list[tuple[int, int, np.ndarray]]:
+        """(start, end, vector) of the stored sentences of `doc_id` inside [start, end)."""
+        if not self.has_sentences:
+            return []
+        rows = self.db.execute(
+            "SELECT start, end, vector FROM sentences "
+            "WHERE doc_id = ? AND start >= ? AND end <= ? ORDER BY start",
+            (doc_id, start, end),
+        )
+        return [(s, e, np.frombuffer(blob, dtype=np.float32)) for s, e, blob in rows]
+
     def iter_chunks(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         """All chunks in id order as batches of (ids, texts, vectors)."""
         last = -1

@@ -41,7 +41,7 @@ from index.manifest import Manifest, checksums, file_checksum
 from index.store import Store
 from index.uploads import reconcile
 from index.vectors import VectorIndex
-from ingest.chunk import chunk_document
+from ingest.chunk import chunk_document, context_of
 from ingest.documents import Skipped, discover, load_documents
 from ingest.models import Chunk, Document
 from ingest.sentences import answer_sentences
@@ -253,7 +253,9 @@ def _write_version(
             _add_documents(store, docs, embedder, settings, report)
             store.commit()
             report.documents, report.chunks = store.count()
-            vector_index = _build_search_indexes(store, folder, embedder.dimension)
+            vector_index = _build_search_indexes(
+                store, folder, embedder.dimension, settings.chunk_context
+            )
         finally:
             store.close()
         Manifest(
@@ -291,19 +293,38 @@ def _add_documents(
     """Chunk all documents, embed all chunks in one batched pass, store them."""
     started = time.perf_counter()
     per_doc: list[list[Chunk]] = [
-        chunk_document(doc, settings.chunk_tokens, settings.chunk_overlap, embedder.fits)
+        chunk_document(
+            doc,
+            settings.chunk_tokens,
+            settings.chunk_overlap,
+            _fits_with_context(doc, embedder, settings.chunk_context),
+            paragraphs=settings.chunk_paragraphs,
+        )
         for doc in docs
     ]
     chunks_flat = [c for chunks in per_doc for c in chunks]
+    # The model reads each chunk after its context (title, section); the stored text is the
+    # chunk alone, so offsets and citations are unchanged.
+    titles = [doc.title for doc, chunks in zip(docs, per_doc, strict=True) for _ in chunks]
+    contexts = [
+        context_of(t, c.section, c.text) if settings.chunk_context else ""
+        for t, c in zip(titles, chunks_flat, strict=True)
+    ]
     # The answerer compares the question with each sentence of the retrieved chunks: their
     # vectors are made now, once (pooled from the chunk's own pass where the backend allows),
     # which keeps that work out of every question.
     spans = _answer_sentence_spans(per_doc)
+    shifted = [
+        [(s + len(ctx), e + len(ctx)) for s, e in row]
+        for ctx, row in zip(contexts, spans, strict=True)
+    ]
     report.timed("chunking", started)
     started = time.perf_counter()
     progress = len(chunks_flat) >= PROGRESS_MIN_CHUNKS and sys.stderr.isatty()
     vectors, span_vectors = embedder.encode_with_spans(
-        [c.text for c in chunks_flat], spans, progress=progress
+        [ctx + c.text for ctx, c in zip(contexts, chunks_flat, strict=True)],
+        shifted,
+        progress=progress,
     )
     report.chunks_embedded += len(chunks_flat)
     report.timed("embedding", started)
@@ -323,6 +344,15 @@ def _add_documents(
         offset += len(chunks)
 
 
+def _fits_with_context(
+    doc: Document, embedder: Embedder, with_context: bool
+) -> Callable[[str], bool]:
+    """Whether the model reads a chunk of `doc` whole after the longest context it may get."""
+    sections = {span.section for span in doc.spans} or {None}
+    longest = max((context_of(doc.title, s, "") for s in sections), key=len) if with_context else ""
+    return lambda text: embedder.fits(longest + text)
+
+
 def _answer_sentence_spans(per_doc: list[list[Chunk]]) -> list[list[tuple[int, int]]]:
     """For each chunk, its answer sentences (offsets within the chunk) that no earlier chunk of
     the same document holds: each sentence gets one vector, from the first chunk holding it."""
@@ -339,7 +369,9 @@ def _answer_sentence_spans(per_doc: list[list[Chunk]]) -> list[list[tuple[int, i
     return out
 
 
-def _build_search_indexes(store: Store, folder: Path, dimension: int) -> str:
+def _build_search_indexes(
+    store: Store, folder: Path, dimension: int, with_context: bool = True
+) -> str:
     """Write the vector and BM25 indexes; return the vector index's spec for the manifest."""
     ids: list[np.ndarray] = []
     vectors: list[np.ndarray] = []
@@ -352,9 +384,20 @@ def _build_search_indexes(store: Store, folder: Path, dimension: int) -> str:
     all_vectors = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
     vector_index = VectorIndex.build(dimension, all_ids, all_vectors)
     vector_index.save(folder / VECTORS)
-    # BM25 also scores each chunk's whole document (see index/lexical.py).
-    owner = dict(store.db.execute("SELECT id, doc_id FROM chunks"))
+    # BM25 reads each chunk after its context, as the model does, and also scores each
+    # chunk's whole document (see index/lexical.py).
+    about = {
+        cid: (doc_id, title, section)
+        for cid, doc_id, title, section in store.db.execute(
+            "SELECT c.id, c.doc_id, d.title, c.section FROM chunks c "
+            "JOIN documents d ON d.id = c.doc_id"
+        )
+    }
     chunk_ids = [int(i) for i in all_ids]
-    doc_ids = [owner[i] for i in chunk_ids]
-    LexicalIndex.build(chunk_ids, texts, doc_ids).save(folder / LEXICAL)
+    doc_ids = [about[i][0] for i in chunk_ids]
+    read = [
+        (context_of(about[i][1], about[i][2], text) if with_context else "") + text
+        for i, text in zip(chunk_ids, texts, strict=True)
+    ]
+    LexicalIndex.build(chunk_ids, read, doc_ids).save(folder / LEXICAL)
     return vector_index.spec

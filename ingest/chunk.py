@@ -1,4 +1,5 @@
-"""Chunking: sentence-aware windows counted in tiktoken tokens, with overlap.
+"""Chunking: whole paragraphs packed up to a size in tiktoken tokens; a paragraph too long for
+one chunk is cut into sentence windows that overlap.
 
 A chunk never crosses a change of section or page, and never holds more tokens than the
 embedding model reads (`fits`), so no chunk is silently truncated at embedding time.
@@ -32,21 +33,82 @@ def count_tokens(text: str) -> int:
 
 
 def chunk_document(
-    doc: Document, max_tokens: int, overlap: int, fits: Fits | None = None
+    doc: Document,
+    max_tokens: int,
+    overlap: int,
+    fits: Fits | None = None,
+    paragraphs: bool = False,
 ) -> list[Chunk]:
     """Cut `doc` into chunks of at most `max_tokens` tokens, `overlap` tokens shared.
 
     `fits(text)` tells whether the embedding model reads the whole text; chunks that don't
-    fit are split again.
+    fit are split again. With `paragraphs`, chunks are whole paragraphs packed together (a
+    paragraph too long for one is cut into sentence windows); without, sentence windows that
+    ignore paragraph breaks.
     """
     chunks: list[Chunk] = []
     for start, end, section, page in _regions(doc):
-        units = _units(doc.text, start, end, max_tokens)
-        for first, last in _windows(units, max_tokens, overlap):
-            a, b = units[first][0], units[last][1]
+        if paragraphs:
+            windows = _region_windows(doc.text, start, end, max_tokens, overlap)
+        else:
+            units = _units(doc.text, start, end, max_tokens)
+            windows = [(units[a][0], units[b][1]) for a, b in _windows(units, max_tokens, overlap)]
+        for a, b in windows:
             for s, e in _fit(doc.text, a, b, fits):
                 chunks.append(Chunk(doc.id, doc.text[s:e], s, e, section=section, page=page))
     return chunks
+
+
+def _region_windows(
+    text: str, start: int, end: int, max_tokens: int, overlap: int
+) -> list[tuple[int, int]]:
+    """Character ranges of a region's chunks: whole paragraphs packed together while they
+    fit, and a paragraph too long for one chunk cut into overlapping sentence windows.
+
+    A chunk never holds part of a paragraph that would fit whole, so a passage is never cut
+    from the sentences that explain it; paragraphs are not overlapped, sentences are.
+    """
+    windows: list[tuple[int, int]] = []
+    packed: tuple[int, int] | None = None
+    packed_tokens = 0
+    for p_start, p_end in _paragraphs(text, start, end):
+        tokens = count_tokens(text[p_start:p_end])
+        if tokens > max_tokens:
+            if packed is not None:
+                windows.append(packed)
+                packed, packed_tokens = None, 0
+            units = _units(text, p_start, p_end, max_tokens)
+            windows.extend(
+                (units[first][0], units[last][1])
+                for first, last in _windows(units, max_tokens, overlap)
+            )
+        elif packed is not None and packed_tokens + tokens <= max_tokens:
+            packed, packed_tokens = (packed[0], p_end), packed_tokens + tokens
+        else:
+            if packed is not None:
+                windows.append(packed)
+            packed, packed_tokens = (p_start, p_end), tokens
+    if packed is not None:
+        windows.append(packed)
+    return windows
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Blank-line separated paragraphs of text[start:end], trimmed, as (start, end)."""
+    out: list[tuple[int, int]] = []
+    at = start
+    for gap in [*_BLANK_LINE.finditer(text, start, end), None]:
+        stop = end if gap is None else gap.start()
+        piece = text[at:stop]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            out.append((at + lead, at + len(piece.rstrip())))
+        if gap is not None:
+            at = gap.end()
+    return out
 
 
 def _regions(doc: Document) -> list[tuple[int, int, str | None, int | None]]:
@@ -126,3 +188,21 @@ def _fit(text: str, start: int, end: int, fits: Fits | None) -> list[tuple[int, 
     middle = cuts[len(cuts) // 2]
     left_end = len(text[start:middle].rstrip()) + start
     return _fit(text, start, left_end, fits) + _fit(text, middle, end, fits)
+
+
+def context_of(title: str, section: str | None, text: str) -> str:
+    """What the embedder and BM25 read before a chunk's text: the document title and the
+    section path, so a passage that never names its topic is still found by it. Empty when
+    the chunk already starts with them (a title repeated as the first line adds nothing).
+    The chunk's own text, offsets and citations do not change."""
+    parts = [title.strip()] if title.strip() else []
+    if section:
+        path = section.strip()
+        # Section paths usually start at the document's top heading, which is its title.
+        if parts and path.startswith(parts[0]):
+            parts = []
+        parts.append(path)
+    context = " › ".join(parts)
+    if not context or text.lstrip().startswith(context.split(" › ")[-1]):
+        return ""
+    return context + "\n"

@@ -17,6 +17,7 @@ from askdocs.settings import Settings
 from index.collection import Collection
 from index.embedder import Embedder
 from index.layout import current_version
+from index.rerank import RerankConfig
 from service.answerer import Answerer
 
 
@@ -53,7 +54,12 @@ class CollectionHolder:
                 raise self._failed[1]
             try:
                 # The old view is not closed: requests in flight may still be reading it.
-                collection = Collection.open(self.settings.index, self.embedder, fallback=True)
+                collection = Collection.open(
+                    self.settings.index,
+                    self.embedder,
+                    fallback=True,
+                    rerank=RerankConfig.from_settings(self.settings),
+                )
             except (CorruptIndexError, IncompatibleIndexError) as exc:
                 if live is not None:
                     self._failed = (live, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from ingest.chunk import chunk_document, count_tokens
+from ingest.chunk import chunk_document, context_of, count_tokens
 from ingest.documents import assemble
 from ingest.models import Block
 from ingest.sentences import split_sentences
@@ -76,3 +76,47 @@ def test_every_sample_chunk_fits_the_model_and_matches_its_offsets(
         assert doc.text[stored.chunk.start : stored.chunk.end] == stored.chunk.text
         # In the model's own tokens, special tokens included, within max_seq_length.
         assert embedder.count_tokens(stored.chunk.text) + 2 <= embedder.max_tokens
+
+
+def _paragraph(topic: str, sentences: int) -> str:
+    return " ".join(f"The {topic} fact number {i} is stated here." for i in range(sentences))
+
+
+def test_whole_paragraphs_are_packed_and_never_cut_when_they_fit() -> None:
+    paragraphs = [_paragraph(topic, n) for topic, n in [("alpha", 3), ("beta", 4), ("gamma", 3),
+                  ("delta", 5), ("epsilon", 2)]]  # fmt: skip
+    doc = assemble("d", "T", "s", [Block(p) for p in paragraphs])
+    chunks = chunk_document(doc, max_tokens=80, overlap=15, paragraphs=True)
+    pieces = {p: doc.text.index(p) for p in paragraphs}
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        # Each chunk is a run of whole paragraphs: it starts and ends at paragraph edges.
+        assert any(chunk.start == start for start in pieces.values())
+        assert any(chunk.end == start + len(p) for p, start in pieces.items())
+    inside = [[p for p in paragraphs if p in c.text] for c in chunks]
+    assert all(inside) and sorted(p for group in inside for p in group) == sorted(paragraphs)
+    assert any(len(group) > 1 for group in inside)  # short neighbours share a chunk
+
+
+def test_a_paragraph_too_long_for_a_chunk_gets_overlapping_sentence_windows() -> None:
+    short, long = _paragraph("alpha", 2), _paragraph("omega", 30)
+    doc = assemble(
+        "d", "T", "s", [Block(short), Block(long), Block(short.replace("alpha", "zeta"))]
+    )
+    chunks = chunk_document(doc, max_tokens=60, overlap=15, paragraphs=True)
+    assert chunks[0].text == short  # not joined to the first window of the long paragraph
+    windows = [c for c in chunks if "omega" in c.text]
+    assert len(windows) > 3 and all("alpha" not in c.text and "zeta" not in c.text for c in windows)
+    assert all(b.start < a.end for a, b in pairwise(windows))  # sentence windows overlap
+    assert chunks[-1].text == short.replace("alpha", "zeta")
+
+
+def test_context_names_title_and_section_unless_the_chunk_starts_with_it() -> None:
+    assert context_of("Montana", None, "The state is large.") == "Montana\n"
+    assert context_of("Guide", "Guide › Billing › Refunds", "Annual plans...") == (
+        "Guide › Billing › Refunds\n"
+    )
+    assert context_of("FAQ", "Billing", "Refunds are...") == "FAQ › Billing\n"
+    assert context_of("Montana", None, "Montana\n\nThe state is large.") == ""
+    assert context_of("FAQ", "FAQ › Refunds", "Refunds\nAnnual plans...") == ""
+    assert context_of("", None, "text") == ""

@@ -1,0 +1,52 @@
+"""Convex fusion of dense and lexical rankings, and min-max normalisation."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from index.fusion import convex_fusion, min_max
+
+Ranking = list[tuple[int, float]]
+
+
+def _reference(dense: Ranking, lexical: Ranking, weight: float) -> Ranking:
+    scores: dict[int, float] = {}
+    for ranking, share in ((dense, weight), (lexical, 1 - weight)):
+        for item, value in min_max(ranking).items():
+            scores[item] = scores.get(item, 0.0) + share * value
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def test_min_max_maps_best_to_one_worst_to_zero_and_ties_to_one() -> None:
+    assert min_max([(1, 4.0), (2, 2.0), (3, 3.0)]) == {1: 1.0, 2: 0.0, 3: 0.5}
+    assert min_max([(1, 0.3), (2, 0.3)]) == {1: 1.0, 2: 1.0}
+    assert min_max([]) == {}
+
+
+def test_fusion_mixes_normalised_scores_and_a_missing_id_scores_zero_there() -> None:
+    dense = [(1, 0.9), (2, 0.5), (3, 0.1)]
+    lexical = [(3, 12.0), (4, 6.0), (2, 0.0)]
+    fused = convex_fusion(dense, lexical, dense_weight=0.6)
+    assert [item for item, _ in fused] == [1, 3, 2, 4]
+    assert dict(fused) == pytest.approx({1: 0.6, 2: 0.3, 3: 0.4, 4: 0.2})
+    assert convex_fusion(dense, lexical, 0.6, limit=2) == fused[:2]
+    assert convex_fusion([], [], 0.6) == []
+    assert [i for i, _ in convex_fusion(dense, [], 0.6)] == [1, 2, 3]
+    with pytest.raises(ValueError, match="within"):
+        convex_fusion(dense, lexical, 1.5)
+
+
+def test_fusion_agrees_with_the_plain_definition_on_random_rankings() -> None:
+    rng = random.Random(7)
+    for _ in range(50):
+        dense = [(rng.randrange(300), rng.random()) for _ in range(rng.randrange(1, 200))]
+        lexical = [(rng.randrange(300), rng.random() * 20) for _ in range(rng.randrange(1, 200))]
+        dense = list(dict(dense).items())  # one score per id, as the searches return
+        lexical = list(dict(lexical).items())
+        weight = rng.random()
+        fused = convex_fusion(dense, lexical, weight)
+        expected = _reference(dense, lexical, weight)
+        assert [i for i, _ in fused] == [i for i, _ in expected]
+        assert [s for _, s in fused] == pytest.approx([s for _, s in expected])
