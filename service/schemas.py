@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 20
@@ -16,6 +16,15 @@ def file_name(source: str) -> str:
     """What HTTP clients see of a document's source: its file name, never the server's path."""
     return PurePath(source).name or source
 
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("is blank: ask in words")
+    return value
+
+
+# A question or query: whitespace alone is refused (422) rather than answered.
+Words = Annotated[str, AfterValidator(_not_blank)]
 
 # Stored records keep the absolute path (incremental ingest needs it); replies carry the name.
 PublicSource = Annotated[str, AfterValidator(file_name)]
@@ -31,16 +40,9 @@ class HistoryTurn(BaseModel):
 class AskRequest(BaseModel):
     """POST /api/ask."""
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    question: Words = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K)
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the question is blank")
-        return value
 
 
 class CitationOut(BaseModel):
@@ -72,16 +74,9 @@ class AskResponse(BaseModel):
 class SearchRequest(BaseModel):
     """POST /api/search."""
 
-    query: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    query: Words = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K)
     mode: Literal["dense", "lexical", "hybrid"] | None = None
-
-    @field_validator("query")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the query is blank")
-        return value
 
 
 class SearchResult(BaseModel):

@@ -108,46 +108,41 @@ def _comments(text: str) -> str:
     return _replace(text, _COMMENT_OPEN, match_at)
 
 
-def _images(text: str) -> str:
-    """`!\\[([^\\]]*)\\]\\([^)]*\\)` replaced by its alt text."""
-    bracket, paren = _Next(_BRACKET_CLOSE, text), _Next(_PAREN_CLOSE, text)
+def _label_then_target(
+    text: str,
+    opener: re.Pattern[str],
+    target_open: str,
+    target_close: re.Pattern[str],
+    empty_label: bool,
+) -> str:
+    """`[label]` followed at once by `target_open ... target_close`, replaced by the label
+    (images, inline links and reference links differ only in these parts)."""
+    label, target = _Next(_BRACKET_CLOSE, text), _Next(target_close, text)
 
     def match_at(start: int, after: int) -> tuple[int, str] | None:
-        label_end = bracket(after)
-        if label_end < 0 or not text.startswith("(", label_end + 1):
+        label_end = label(after)
+        shortest = after if empty_label else after + 1
+        if label_end < shortest or not text.startswith(target_open, label_end + 1):
             return None
-        end = paren(label_end + 2)
+        end = target(label_end + 2)
         return None if end < 0 else (end + 1, text[after:label_end])
 
-    return _replace(text, _IMAGE_OPEN, match_at)
+    return _replace(text, opener, match_at)
+
+
+def _images(text: str) -> str:
+    """`!\\[([^\\]]*)\\]\\([^)]*\\)` replaced by its alt text."""
+    return _label_then_target(text, _IMAGE_OPEN, "(", _PAREN_CLOSE, empty_label=True)
 
 
 def _links(text: str) -> str:
     """`\\[([^\\]]+)\\]\\([^)]*\\)` replaced by the link text."""
-    bracket, paren = _Next(_BRACKET_CLOSE, text), _Next(_PAREN_CLOSE, text)
-
-    def match_at(start: int, after: int) -> tuple[int, str] | None:
-        label_end = bracket(after)
-        if label_end <= after or not text.startswith("(", label_end + 1):
-            return None
-        end = paren(label_end + 2)
-        return None if end < 0 else (end + 1, text[after:label_end])
-
-    return _replace(text, _LINK_OPEN, match_at)
+    return _label_then_target(text, _LINK_OPEN, "(", _PAREN_CLOSE, empty_label=False)
 
 
 def _reference_links(text: str) -> str:
     """`\\[([^\\]]+)\\]\\[[^\\]]*\\]` replaced by the link text."""
-    label, reference = _Next(_BRACKET_CLOSE, text), _Next(_BRACKET_CLOSE, text)
-
-    def match_at(start: int, after: int) -> tuple[int, str] | None:
-        label_end = label(after)
-        if label_end <= after or not text.startswith("[", label_end + 1):
-            return None
-        end = reference(label_end + 2)
-        return None if end < 0 else (end + 1, text[after:label_end])
-
-    return _replace(text, _LINK_OPEN, match_at)
+    return _label_then_target(text, _LINK_OPEN, "[", _BRACKET_CLOSE, empty_label=False)
 
 
 def _autolinks(text: str) -> str:
