@@ -75,7 +75,7 @@ def _collection(settings: Settings) -> Any:
     from index.embedder import Embedder
     from index.rerank import RerankConfig
 
-    embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
+    embedder = Embedder.from_settings(settings)
     return Collection.open(settings.index, embedder, rerank=RerankConfig.from_settings(settings))
 
 
@@ -99,7 +99,7 @@ def ingest(
         from index.embedder import Embedder
         from index.writer import ingest_paths
 
-        embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
+        embedder = Embedder.from_settings(settings)
         try:
             report = ingest_paths(settings.index, paths, embedder, settings, prune=prune)
         except OSError as exc:

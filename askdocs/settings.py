@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -213,9 +212,3 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name: assume it may be reached from elsewhere
-
-
-@lru_cache
-def get_settings() -> Settings:
-    """Settings from the environment, built once per process."""
-    return Settings()

@@ -98,7 +98,7 @@ def phase_ingest(corpus: Path, index: Path, limit: int | None) -> dict[str, Any]
     from index.writer import ingest_documents
 
     settings = Settings(index=index)
-    embedder = Embedder(settings.model)
+    embedder = Embedder.from_settings(settings)
     embedder.encode_query("warm-up")  # the model load is cold start, not ingest
     started = time.perf_counter()
     docs, _ = _documents(corpus, limit)
@@ -166,7 +166,7 @@ def phase_queries(index: Path, queries: list[str]) -> dict[str, Any]:
     from service.answerer import Answerer
 
     settings = Settings(index=index)
-    embedder = Embedder(settings.model)
+    embedder = Embedder.from_settings(settings)
     collection = Collection.open(index, embedder)
     answerer = Answerer(collection, settings)
     answerer.answer("warm-up question")

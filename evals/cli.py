@@ -307,7 +307,7 @@ def _beir_variant(
 def _embedder(settings: Settings) -> Embedder:
     from index.embedder import Embedder
 
-    return Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
+    return Embedder.from_settings(settings)
 
 
 def _embedder_for(settings: Settings, loaded: dict[str, Embedder]) -> Embedder:

@@ -58,7 +58,7 @@ def main() -> None:
     for label, chunking, depth in ROWS:
         name = "-".join(f"{k}={v}" for k, v in sorted(chunking.items()))
         settings = Settings(index=CACHE / args.set / name, **chunking)  # type: ignore[arg-type]
-        embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
+        embedder = Embedder.from_settings(settings)
         ingest_paths(settings.index, [chosen.docs], embedder, settings, prune=True)
         collection = Collection.open(settings.index, embedder, rerank=RerankConfig(depth))
         first = any_five = 0

@@ -237,7 +237,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="Keep the measured dev questions here.")
     args = parser.parse_args()
     settings = Settings()
-    embedder = Embedder(settings.model, settings.embed_batch_size, settings.embedding_backend)
+    embedder = Embedder.from_settings(settings)
     names = [n for n in args.sets.split(",") if n]
     if args.cache is not None and args.cache.is_file():
         examples = pickle.loads(args.cache.read_bytes())

@@ -8,8 +8,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from askdocs.errors import CorruptIndexError, NotFoundError
 from askdocs.settings import SearchMode
 from index.embedder import Embedder
@@ -168,12 +166,6 @@ class Collection:
         fused = convex_fusion(dense, lexical, limit=max(k, self.rerank.depth))
         reranked = rerank(fused, query, query_vector, self.store, self.lexical, self.rerank)
         return reranked[:k]
-
-    def similarity(self, query: str, chunk_ids: list[int]) -> np.ndarray:
-        """Cosine similarity of `query` to stored chunks, from their stored vectors."""
-        vectors = self.store.vectors(chunk_ids, self.manifest.dimension)
-        scores: np.ndarray = vectors @ self.embedder.encode_query(query)
-        return scores
 
     def get_document(self, doc_id: str) -> Document:
         """A document by id; NotFoundError if it is not in the collection."""

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol, get_args
 import numpy as np
 
 from askdocs.errors import ModelError
-from askdocs.settings import PACKAGED_MODEL, EmbeddingBackend
+from askdocs.settings import PACKAGED_MODEL, EmbeddingBackend, Settings
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -397,6 +397,11 @@ class Embedder:
         # must take turns, one batch at a time, so queries are never starved.
         self._use_lock = threading.RLock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """The embedder `settings` ask for: model, batch size and backend."""
+        return cls(settings.model, settings.embed_batch_size, settings.embedding_backend)
 
     @property
     def model(self) -> _Runtime:

@@ -18,7 +18,6 @@ from index.collection import Collection
 from index.embedder import Embedder
 from index.layout import current_version
 from index.rerank import RerankConfig
-from service.answerer import Answerer
 
 
 class CollectionHolder:
@@ -66,7 +65,3 @@ class CollectionHolder:
                 raise
             self._collection, self._opened_for, self._failed = collection, live, None
             return collection
-
-    def answerer(self) -> Answerer:
-        """An answerer over the current view."""
-        return Answerer(self.get(), self.settings)

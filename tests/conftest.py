@@ -17,6 +17,8 @@ from index.writer import ingest_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "evals" / "corpus"
+# The benchmark datasets lie in ../shared beside the repository, wherever that is.
+DATASETS = ROOT.parent / "shared" / "datasets"
 SAMPLE_QUESTIONS = ROOT / "evals" / "questions" / "sample.jsonl"
 
 

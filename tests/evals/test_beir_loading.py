@@ -16,8 +16,7 @@ from evals.beir import (
     load_qrels,
     load_queries,
 )
-
-DATASETS = Path("/work/shared/datasets")
+from tests.conftest import DATASETS
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,9 @@ from evals.beir_eval import BEIR_METRICS, RUN_DEPTH, beir_collection, beir_docum
 from evals.metrics import Qrels, Run, evaluate, evaluate_per_query, rank
 from evals.trec import read_run, write_run
 from index.embedder import Embedder
+from tests.conftest import DATASETS
 
-SCIFACT = Path("/work/shared/datasets/scifact")
+SCIFACT = DATASETS / "scifact"
 QUERIES = 20
 DOCS = 120
 RANX_NAMES = {"ndcg@10": "ndcg@10", "recall@100": "recall@100", "mrr@10": "mrr@10"}

@@ -25,8 +25,7 @@ from evals.metrics import (
     recall_at_k,
 )
 from evals.trec import read_run, write_run
-
-DATASETS = Path("/work/shared/datasets")
+from tests.conftest import DATASETS
 
 # Our metric names and ranx's names for the same measure.
 RANX_NAMES = {
@@ -168,7 +167,7 @@ def test_raw_nfcorpus_differs_from_ranx_only_at_ties() -> None:
 
 def test_bm25_figures_are_in_the_published_range(bm25: BM25Run) -> None:
     # Guards the fixture itself: a broken run would make the cross-check vacuous.
-    published = {"scifact": 0.687, "nfcorpus": 0.321}  # bm25s, /work/shared/datasets/README.md
+    published = {"scifact": 0.687, "nfcorpus": 0.321}  # bm25s, ../shared/datasets/README.md
     ndcg = evaluate(bm25.qrels, bm25.run, ["ndcg@10"])["ndcg@10"]
     assert ndcg == pytest.approx(published[bm25.name], abs=0.02)
 
