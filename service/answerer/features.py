@@ -75,6 +75,26 @@ def question_kind(question: str) -> str:
     return "other"
 
 
+_AUXILIARY = re.compile(
+    r"^(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|must|shall)\b"
+)
+_LEAD_IN = re.compile(r"^(and|so|but|also|then|ok|okay|well)\b[\s,]*")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+_CONDITION = re.compile(r"^(if|when|once|after|before|while|since|unless)\b[^,?]*,\s*")
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether `question` is answered by yes or no: one of its sentences opens with an auxiliary
+    verb, after an optional "And"/"So" and an optional leading clause ("If I remove someone,
+    are their files deleted?", "I deleted a folder by mistake. Can I get it back?"). Wider
+    than the "yes_no" kind, which a "when" inside the question overrides."""
+    for sentence in _SENTENCE_BREAK.split(question.strip().casefold()):
+        text = _CONDITION.sub("", _LEAD_IN.sub("", sentence))
+        if _AUXILIARY.match(text):
+            return True
+    return False
+
+
 def traits(text: str) -> np.ndarray:
     """Which of SENTENCE_TRAITS a sentence shows (0/1 each)."""
     return np.array(

@@ -21,6 +21,7 @@ from service.answerer import abstention
 from service.answerer.candidates import LIST, TABLE, Candidate, gather
 from service.answerer.features import (
     QueryTerms,
+    asks_yes_or_no,
     candidate_features,
     question_features,
 )
@@ -105,7 +106,9 @@ class Answerer:
                 attempt = other
         if not attempt.candidates or attempt.probability < self.settings.abstain_threshold:
             return Answer(NO_ANSWER, True, [], attempt.query, attempt.probability)
-        chosen = self.selector(attempt.candidates, softmax(attempt.logits), self.config)
+        chosen = self.selector(
+            attempt.candidates, softmax(attempt.logits), self.config, asks_yes_or_no(question)
+        )
         scores = {c.key: float(s) for c, s in zip(attempt.candidates, attempt.logits, strict=True)}
         return _compose(attempt, chosen, scores)
 

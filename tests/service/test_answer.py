@@ -88,6 +88,12 @@ def test_a_new_question_after_another_topic_is_read_alone(product) -> None:
     assert "scrypt" in answer.answer
 
 
+def test_no_leading_yes_before_an_answer_to_a_question_that_is_not_yes_or_no(product) -> None:
+    answer = _answer(product, "How much storage comes with the Business plan?")
+    assert not answer.abstained and not answer.answer.startswith(("Yes", "No"))
+    assert _answer(product, "Can I log in with my Microsoft 365 account?").answer.startswith("Yes.")
+
+
 def test_a_follow_up_is_read_with_the_conversation(product) -> None:
     history = [Turn("user", "How much does the Team plan cost?"), Turn("assistant", "$9 [1]")]
     answer = _answer(product, "And the Business plan?", history)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from askdocs.settings import AnswerConfig
 from index.collection import SearchHit
 from index.store import StoredChunk
 from ingest.models import Chunk
 from service.answerer.candidates import Candidate, gather
+from service.answerer.features import asks_yes_or_no
 from service.answerer.selector import select
 
 TEXT = (
@@ -59,3 +61,31 @@ def test_a_confident_scorer_quotes_one_place_an_unsure_one_more() -> None:
         "Exports stay available for 30 days.",
     ]
     assert _texts(select(candidates, shares, AnswerConfig(coverage=0.0))) == chosen[:1]
+
+
+def test_a_leading_yes_is_quoted_only_when_the_question_asks_yes_or_no() -> None:
+    candidates = _candidates()
+    best = next(i for i, c in enumerate(candidates) if c.text.startswith("You can cancel"))
+    shares = np.full(len(candidates), 0.01)
+    shares[best] = 0.97
+    assert _texts(select(candidates, shares, AnswerConfig(), yes_no=False)) == [
+        "You can cancel from the billing page.",
+        "It takes effect at the end of the month.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Can I log in with my Microsoft 365 account?", True),
+        ("Can Quillbox call a webhook when a file changes?", True),
+        ("If I remove someone from the workspace, are their files deleted?", True),
+        ("And is it encrypted?", True),
+        ("I deleted a folder by mistake. Can I get it back?", True),
+        ("How much storage comes with the Business plan?", False),
+        ("What about Team?", False),
+        ("When is planned maintenance?", False),
+    ],
+)
+def test_which_questions_ask_yes_or_no(question: str, expected: bool) -> None:
+    assert asks_yes_or_no(question) is expected
