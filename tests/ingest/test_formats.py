@@ -371,7 +371,8 @@ def test_cli_ingest_prints_a_table_per_format_and_the_skipped_files(
 ) -> None:
     from askdocs.cli import app
 
-    monkeypatch.setattr("index.embedder.Embedder", lambda *args, **kwargs: embedder)
+    # The CLI builds its embedder from the settings; hand it the session's loaded one.
+    monkeypatch.setattr(Embedder, "from_settings", staticmethod(lambda _settings: embedder))
     result = CliRunner().invoke(app, ["ingest", str(folder), "--index", str(tmp_path / "ix")])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
