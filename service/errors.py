@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -36,12 +38,23 @@ def status_for(error: AskdocsError) -> int:
     return 500
 
 
+def public(message: str, index: Path) -> str:
+    """`message` as anonymous clients may read it: paths inside the index folder relative to
+    it, the folder itself by its name; where the server keeps its files is not theirs."""
+    root = str(index.resolve())
+    message = message.replace(root + "/", "").replace(root, index.name)
+    if str(index) != root:
+        message = message.replace(str(index) + "/", "").replace(str(index), index.name)
+    return message
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers: AskdocsError -> {"detail": message}, bad requests -> 422."""
 
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AskdocsError)
-        return JSONResponse({"detail": str(exc)}, status_code=status_for(exc))
+        detail = public(str(exc), request.app.state.settings.index)
+        return JSONResponse({"detail": detail}, status_code=status_for(exc))
 
     app.add_exception_handler(AskdocsError, handle)
     app.add_exception_handler(RequestValidationError, handle_invalid)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from askdocs.errors import CorruptIndexError, IndexError_, IndexNotFoundError
 from service.deps import HolderDep
+from service.errors import public
 from service.schemas import Health, HealthStatus
 
 router = APIRouter(tags=["health"])
@@ -26,7 +27,7 @@ def healthz(holder: HolderDep, response: Response) -> Health:
         warning = None
         if not isinstance(exc, IndexNotFoundError):
             state = "corrupt" if isinstance(exc, CorruptIndexError) else "incompatible"
-            warning = str(exc)
+            warning = public(str(exc), holder.settings.index)
         return Health(
             status=state,
             documents=0,
@@ -41,5 +42,5 @@ def healthz(holder: HolderDep, response: Response) -> Health:
         chunks=collection.manifest.chunks,
         version=collection.version,
         model=collection.manifest.model,
-        warning=collection.warning,
+        warning=public(collection.warning, holder.settings.index) if collection.warning else None,
     )
