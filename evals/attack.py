@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import threading
 import time
@@ -29,6 +30,8 @@ JSON = {"content-type": "application/json"}
 HEALTHZ_TARGET_MS = 100.0
 POLL_INTERVAL_S = 0.01
 HOSTILE_BYTES = 1_000_000
+SLOW_CONNECTIONS = 50
+SLOW_WAIT_S = 15.0  # past the server's request-head deadline (ASKDOCS_HEADER_TIMEOUT_S, 10 s)
 
 
 @dataclass
@@ -56,9 +59,9 @@ def _post_raw(path: str, body: str, times: int = 1) -> Attempt:
     return _statuses(run)
 
 
-def _spoofed_forwarded_for(http: httpx.Client) -> list[int]:
+def _spoofed_forwarded_for(http: httpx.Client) -> Outcome:
     # Each request names another client; with the limit on, 429s must still appear.
-    return [
+    statuses = [
         http.post(
             "/api/search",
             json={"query": "x"},
@@ -66,6 +69,13 @@ def _spoofed_forwarded_for(http: httpx.Client) -> list[int]:
         ).status_code
         for n in range(150)
     ]
+    note = (
+        "limited despite the header"
+        if 429 in statuses
+        else "no 429: the limit is off (the loopback default) or above 150/min; "
+        "set ASKDOCS_RATE_LIMIT_PER_MINUTE to check"
+    )
+    return Outcome(statuses, note)
 
 
 def _wrong_key_upload(http: httpx.Client) -> list[int]:
@@ -80,6 +90,57 @@ def _host_redirect(http: httpx.Client) -> list[int]:
 
 def _docs_pages(http: httpx.Client) -> list[int]:
     return [http.get(path).status_code for path in ("/docs", "/redoc")]
+
+
+def _response_headers(http: httpx.Client) -> Outcome:
+    """Every reply carries nosniff and no `server` header; HTML pages carry a CSP (599 where
+    one does not)."""
+    statuses, missing = [], []
+    for path in ("/", "/healthz", "/api/documents", "/widget.js", "/no-such-page"):
+        response = http.get(path)
+        wrong = [
+            name
+            for name, bad in (
+                ("nosniff", response.headers.get("x-content-type-options") != "nosniff"),
+                ("server", "server" in response.headers),
+                (
+                    "csp",
+                    "text/html" in response.headers.get("content-type", "")
+                    and "content-security-policy" not in response.headers,
+                ),
+            )
+            if bad
+        ]
+        missing += [f"{path}: {name}" for name in wrong]
+        statuses.append(599 if wrong else response.status_code)
+    return Outcome(statuses, "; ".join(missing) or "nosniff everywhere, no server header, CSP")
+
+
+def _slow_loris(http: httpx.Client) -> Outcome:
+    """Connections that send half a request head and stall must be closed by the server,
+    while another client is still answered."""
+    url = urlsplit(str(http.base_url))
+    sockets = []
+    for _ in range(SLOW_CONNECTIONS):
+        conn = socket.create_connection((url.hostname, url.port or 80), timeout=5)
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        sockets.append(conn)
+    meanwhile = http.get("/healthz").status_code
+    deadline = time.monotonic() + SLOW_WAIT_S
+    closed = 0
+    for conn in sockets:
+        conn.settimeout(max(0.1, deadline - time.monotonic()))
+        try:
+            closed += conn.recv(1) == b""
+        except ConnectionError:  # reset: closed at once (the per-address connection cap)
+            closed += 1
+        except (TimeoutError, OSError):
+            pass
+        finally:
+            conn.close()
+    status = 599 if closed < SLOW_CONNECTIONS else meanwhile
+    note = f"{closed}/{SLOW_CONNECTIONS} stalled connections closed within {SLOW_WAIT_S:.0f} s"
+    return Outcome([status], f"{note}; /healthz meanwhile {meanwhile}")
 
 
 def _upload_while_polling(filename: str, body: str, admin_key: str | None) -> Attempt:
@@ -150,13 +211,15 @@ def attempts(admin_key: str | None) -> dict[str, Attempt]:
         "wrong admin key, 2 MB upload": _statuses(_wrong_key_upload),
         "Host header redirect": _statuses(_host_redirect),
         "/docs and /redoc": _statuses(_docs_pages),
+        "response headers": _response_headers,
+        f"slow-loris ({SLOW_CONNECTIONS} stalled heads)": _slow_loris,
         "1 MB hostile Markdown upload": _upload_while_polling(
             "hostile.md", "~~a " * (HOSTILE_BYTES // 4), admin_key
         ),
         "1 MB hostile HTML upload": _upload_while_polling(
             "hostile.html", "<div></b>" * (HOSTILE_BYTES // 9), admin_key
         ),
-        "X-Forwarded-For spoofing (150)": _statuses(_spoofed_forwarded_for),
+        "X-Forwarded-For spoofing (150)": _spoofed_forwarded_for,
     }
 
 
