@@ -21,6 +21,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -98,21 +99,17 @@ def _response_headers(http: httpx.Client) -> Outcome:
     statuses, missing = [], []
     for path in ("/", "/healthz", "/api/documents", "/widget.js", "/no-such-page"):
         response = http.get(path)
-        wrong = [
-            name
-            for name, bad in (
-                ("nosniff", response.headers.get("x-content-type-options") != "nosniff"),
-                ("server", "server" in response.headers),
-                (
-                    "csp",
-                    "text/html" in response.headers.get("content-type", "")
-                    and "content-security-policy" not in response.headers,
-                ),
-            )
-            if bad
-        ]
+        headers, status = response.headers, response.status_code
+        wrong = []
+        if headers.get("x-content-type-options") != "nosniff":
+            wrong.append("nosniff")
+        if "server" in headers:
+            wrong.append("server")
+        html = "text/html" in headers.get("content-type", "")
+        if html and "content-security-policy" not in headers:
+            wrong.append("csp")
         missing += [f"{path}: {name}" for name in wrong]
-        statuses.append(599 if wrong else response.status_code)
+        statuses.append(599 if wrong else status)
     return Outcome(statuses, "; ".join(missing) or "nosniff everywhere, no server header, CSP")
 
 
@@ -120,24 +117,25 @@ def _slow_loris(http: httpx.Client) -> Outcome:
     """Connections that send half a request head and stall must be closed by the server,
     while another client is still answered."""
     url = urlsplit(str(http.base_url))
-    sockets = []
-    for _ in range(SLOW_CONNECTIONS):
-        conn = socket.create_connection((url.hostname, url.port or 80), timeout=5)
-        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-        sockets.append(conn)
-    meanwhile = http.get("/healthz").status_code
-    deadline = time.monotonic() + SLOW_WAIT_S
     closed = 0
-    for conn in sockets:
-        conn.settimeout(max(0.1, deadline - time.monotonic()))
-        try:
-            closed += conn.recv(1) == b""
-        except ConnectionError:  # reset: closed at once (the per-address connection cap)
-            closed += 1
-        except (TimeoutError, OSError):
-            pass
-        finally:
-            conn.close()
+    with ExitStack() as stack:  # every socket is closed, even if opening a later one fails
+        sockets = []
+        for _ in range(SLOW_CONNECTIONS):
+            conn = stack.enter_context(
+                socket.create_connection((url.hostname, url.port or 80), timeout=5)
+            )
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            sockets.append(conn)
+        meanwhile = http.get("/healthz").status_code
+        deadline = time.monotonic() + SLOW_WAIT_S
+        for conn in sockets:
+            conn.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                closed += conn.recv(1) == b""
+            except ConnectionError:  # reset: closed at once (the per-address connection cap)
+                closed += 1
+            except OSError:  # still open at the deadline
+                pass
     status = 599 if closed < SLOW_CONNECTIONS else meanwhile
     note = f"{closed}/{SLOW_CONNECTIONS} stalled connections closed within {SLOW_WAIT_S:.0f} s"
     return Outcome([status], f"{note}; /healthz meanwhile {meanwhile}")

@@ -41,10 +41,8 @@ def status_for(error: AskdocsError) -> int:
 def public(message: str, index: Path) -> str:
     """`message` as anonymous clients may read it: paths inside the index folder relative to
     it, the folder itself by its name; where the server keeps its files is not theirs."""
-    root = str(index.resolve())
-    message = message.replace(root + "/", "").replace(root, index.name)
-    if str(index) != root:
-        message = message.replace(str(index) + "/", "").replace(str(index), index.name)
+    for form in dict.fromkeys((str(index.resolve()), str(index))):  # as resolved, as given
+        message = message.replace(form + "/", "").replace(form, index.name)
     return message
 
 
