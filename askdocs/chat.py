@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from askdocs.errors import AskdocsError
-from service.conversation import Turn
-from service.schemas import MAX_HISTORY_TURNS
+from askdocs.service.conversation import Turn
+from askdocs.service.schemas import MAX_HISTORY_TURNS
 
 # The API's limit: older turns are dropped, not sent.
 MAX_TURNS = MAX_HISTORY_TURNS

@@ -14,8 +14,6 @@ import typer
 from askdocs.console import Options, fail, load_settings
 from askdocs.errors import AskdocsError
 from askdocs.settings import SearchMode, Settings, default_index_dir
-from evals.bench import bench_command
-from evals.cli import eval_command
 
 app = typer.Typer(
     help="Ask questions about your documents; every answer quotes its sources.",
@@ -71,9 +69,9 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _collection(settings: Settings) -> Any:
-    from index.collection import Collection
-    from index.embedder import Embedder
-    from index.rerank import RerankConfig
+    from askdocs.index.collection import Collection
+    from askdocs.index.embedder import Embedder
+    from askdocs.index.rerank import RerankConfig
 
     embedder = Embedder.from_settings(settings)
     return Collection.open(settings.index, embedder, rerank=RerankConfig.from_settings(settings))
@@ -96,8 +94,8 @@ def ingest(
     settings = _settings(index)
 
     def body() -> None:
-        from index.embedder import Embedder
-        from index.writer import ingest_paths
+        from askdocs.index.embedder import Embedder
+        from askdocs.index.writer import ingest_paths
 
         embedder = Embedder.from_settings(settings)
         try:
@@ -196,7 +194,7 @@ def ask(
 
     def body() -> None:
         from askdocs.chat import load_history
-        from service.answerer import Answerer
+        from askdocs.service.answerer import Answerer
 
         turns = load_history(history) if history is not None else []
         result = Answerer(_collection(settings), settings).answer(question, turns)
@@ -213,7 +211,7 @@ def chat(index: IndexOption = None, top_k: TopK = None) -> None:
 
     def body() -> None:
         from askdocs.chat import chat_loop
-        from service.answerer import Answerer
+        from askdocs.service.answerer import Answerer
 
         answerer = Answerer(_collection(settings), settings)
         typer.echo("Ask a question (empty line to quit).")
@@ -265,9 +263,9 @@ def serve(
     def body() -> None:
         import uvicorn
 
-        from index.layout import current_version
-        from service.app import check_index, create_app
-        from service.serving import uvicorn_options
+        from askdocs.index.layout import current_version
+        from askdocs.service.app import check_index, create_app
+        from askdocs.service.serving import uvicorn_options
 
         _check_can_listen(settings.host, settings.port)
         if current_version(settings.index) is None:
@@ -313,12 +311,19 @@ def _indent(text: str, width: int = 4) -> str:
     return "\n".join(" " * width + line for line in text.splitlines())
 
 
-app.command("eval")(eval_command)
-app.command("bench")(bench_command)
+def add_eval_commands(target: typer.Typer) -> None:
+    """Register `eval` and `bench`, which live in the evals package."""
+    # Imported here, not at the top: `import askdocs.cli` stays free of the evals package.
+    from askdocs.evals.bench import bench_command
+    from askdocs.evals.cli import eval_command
+
+    target.command("eval")(eval_command)
+    target.command("bench")(bench_command)
 
 
 def main() -> None:
     """Entry point of the console script."""
+    add_eval_commands(app)
     app()
 
 

@@ -37,7 +37,7 @@ class AnswerConfig(BaseModel):
     """The answerer's knobs (service/answerer/); each can be set as ASKDOCS_ANSWER__<NAME>.
 
     The scorer's and the abstention model's weights are not here: they are fitted on dev data
-    (`python -m evals.train_answerer`) and shipped in service/answerer/weights.json.
+    (`python -m askdocs.evals.train_answerer`) and shipped in service/answerer/weights.json.
     """
 
     # Candidates shorter than this (labels, "Yes.") are only quoted beside the sentence they

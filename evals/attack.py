@@ -1,6 +1,6 @@
 """Replay the hostile HTTP inputs of issue 12 against a live askdocs on loopback.
 
-    python -m evals.attack --url http://127.0.0.1:8000 [--admin-key KEY]
+    python -m askdocs.evals.attack --url http://127.0.0.1:8000 [--admin-key KEY]
 
 Prints, per attempt, how many requests were sent, the status codes seen, how many were 5xx,
 and a note. With the admin key (or $ASKDOCS_ADMIN_KEY), 1 MB hostile Markdown and HTML files

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evals.metrics import Qrels
+from askdocs.evals.metrics import Qrels
 
 
 @dataclass(frozen=True, slots=True)

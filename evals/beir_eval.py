@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from askdocs.evals.beir import BeirDoc
+from askdocs.evals.metrics import Qrels, Run, evaluate, evaluate_per_query
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.rerank import RerankConfig
+from askdocs.index.writer import ingest_documents
+from askdocs.ingest.documents import PARAGRAPH, content_hash
+from askdocs.ingest.models import Document, Span
 from askdocs.settings import SearchMode, Settings
-from evals.beir import BeirDoc
-from evals.metrics import Qrels, Run, evaluate, evaluate_per_query
-from index.collection import Collection
-from index.embedder import Embedder
-from index.rerank import RerankConfig
-from index.writer import ingest_documents
-from ingest.documents import PARAGRAPH, content_hash
-from ingest.models import Document, Span
 
 BEIR_METRICS = ("ndcg@10", "recall@100", "mrr@10")
 RUN_DEPTH = 100

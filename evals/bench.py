@@ -70,14 +70,14 @@ def bench_queries(corpus: Path, questions: Path | None, limit: int) -> list[str]
 def _documents(corpus: Path, limit: int | None) -> tuple[list[Any], list[Any]]:
     """(documents, skipped) of the corpus, the first `limit` documents when given."""
     if is_beir(corpus):
-        from evals.beir import load_corpus
-        from evals.beir_eval import beir_document
+        from askdocs.evals.beir import load_corpus
+        from askdocs.evals.beir_eval import beir_document
 
         entries = list(load_corpus(corpus).values())[:limit]
         prefix = f"{corpus.resolve() / 'corpus.jsonl'}#"
         return [beir_document(d, prefix + d.id) for d in entries if d.text or d.title], []
-    from ingest.documents import discover, load_documents
-    from ingest.models import Document
+    from askdocs.ingest.documents import discover, load_documents
+    from askdocs.ingest.models import Document
 
     files, skipped = discover([corpus])
     loaded = list(load_documents(files[:limit]))
@@ -94,8 +94,8 @@ def _peak_rss_mb() -> float:
 
 def phase_ingest(corpus: Path, index: Path, limit: int | None) -> dict[str, Any]:
     """Ingest the corpus into `index` (fresh), then once more unchanged."""
-    from index.embedder import Embedder
-    from index.writer import ingest_documents
+    from askdocs.index.embedder import Embedder
+    from askdocs.index.writer import ingest_documents
 
     settings = Settings(index=index)
     embedder = Embedder.from_settings(settings)
@@ -126,8 +126,8 @@ def phase_ingest(corpus: Path, index: Path, limit: int | None) -> dict[str, Any]
 
 def _chunk_texts(index: Path) -> list[str]:
     """The texts of every chunk in the live version of `index`."""
-    from index.layout import STORE, current_version
-    from index.store import Store
+    from askdocs.index.layout import STORE, current_version
+    from askdocs.index.store import Store
 
     live = current_version(index)
     assert live is not None
@@ -143,7 +143,7 @@ def phase_baseline(index: Path) -> dict[str, Any]:
     import faiss
     from sentence_transformers import SentenceTransformer
 
-    from index.embedder import resolve_model
+    from askdocs.index.embedder import resolve_model
 
     texts = _chunk_texts(index)
     model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
@@ -161,9 +161,9 @@ def phase_baseline(index: Path) -> dict[str, Any]:
 
 def phase_queries(index: Path, queries: list[str]) -> dict[str, Any]:
     """In-process search and ask latency, each question new to the query cache."""
-    from index.collection import Collection
-    from index.embedder import Embedder
-    from service.answerer import Answerer
+    from askdocs.index.collection import Collection
+    from askdocs.index.embedder import Embedder
+    from askdocs.service.answerer import Answerer
 
     settings = Settings(index=index)
     embedder = Embedder.from_settings(settings)
@@ -186,7 +186,7 @@ def phase_queries(index: Path, queries: list[str]) -> dict[str, Any]:
 
 
 def _percentiles(values: Sequence[float]) -> dict[str, float]:
-    from evals.load import percentile
+    from askdocs.evals.load import percentile
 
     ordered = sorted(values)
     return {f"p{q}": round(percentile(ordered, q), 2) for q in (50, 95, 99)}
@@ -257,7 +257,7 @@ def phase_http(
     only repeats questions when it asks more than it was given: `repeated` says how many)."""
     import httpx
 
-    from evals.load import run_level
+    from askdocs.evals.load import run_level
 
     n = max(1, len(queries) // (2 + len(clients)))
     parts = [queries[i * n : (i + 1) * n] for i in range(2 + len(clients))]
@@ -324,7 +324,7 @@ def machine() -> dict[str, Any]:
 
 def run_child(phase: str, args: dict[str, Any]) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; its JSON result."""
-    command = [sys.executable, "-m", "evals.bench", phase, json.dumps(args)]
+    command = [sys.executable, "-m", "askdocs.evals.bench", phase, json.dumps(args)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
@@ -510,7 +510,7 @@ def bench_command(
 
 
 def main(argv: list[str]) -> int:
-    """Child entry point: `python -m evals.bench PHASE JSON-ARGS`; prints a JSON line."""
+    """Child entry point: `python -m askdocs.evals.bench PHASE JSON-ARGS`; prints a JSON line."""
     phase, args = argv[0], json.loads(argv[1])
     if phase == "ingest":
         out = phase_ingest(Path(args["corpus"]), Path(args["index"]), args["limit"])

@@ -22,10 +22,10 @@ from askdocs.errors import AskdocsError
 from askdocs.settings import Settings
 
 if TYPE_CHECKING:
-    from evals.beir_eval import BeirResult
-    from evals.compare import Change, Variant
-    from evals.runner import RunResult
-    from index.embedder import Embedder
+    from askdocs.evals.beir_eval import BeirResult
+    from askdocs.evals.compare import Change, Variant
+    from askdocs.evals.runner import RunResult
+    from askdocs.index.embedder import Embedder
 
 _MODES = ("dense", "lexical", "hybrid")
 
@@ -108,14 +108,14 @@ def eval_command(
     command = "askdocs eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     try:
         base = load_settings(search_mode=mode, top_k=top_k)
-        from evals.compare import parse_compare, variant_of
+        from askdocs.evals.compare import parse_compare, variant_of
 
         variants = parse_compare(compare, base)[1] if compare else [variant_of(base)]
         if beir is not None:
             _beir(beir, split, variants, index, run_out, out, as_json, command)
         else:
             if question_set is not None:
-                from evals.sets import question_set as named_set
+                from askdocs.evals.sets import question_set as named_set
 
                 chosen = named_set(question_set)
                 questions, docs = chosen.questions, chosen.docs
@@ -138,10 +138,10 @@ def _questions(
     as_json: bool,
     command: str,
 ) -> None:
-    from evals.compare import changes
-    from evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS, load_questions, of_split
-    from evals.report import changes_table, metrics_table, text_table, write_report
-    from evals.runner import eval_collection, run_questions
+    from askdocs.evals.compare import changes
+    from askdocs.evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS, load_questions, of_split
+    from askdocs.evals.report import changes_table, metrics_table, text_table, write_report
+    from askdocs.evals.runner import eval_collection, run_questions
 
     questions = load_questions(questions_path or BUNDLED_QUESTIONS)
     if split != "all" and any(q.split for q in questions):
@@ -209,10 +209,10 @@ def _beir(
     as_json: bool,
     command: str,
 ) -> None:
-    from evals.beir import load_dataset
-    from evals.beir_eval import beir_collection
-    from evals.report import beir_table, text_table, write_beir_report
-    from evals.trec import write_run
+    from askdocs.evals.beir import load_dataset
+    from askdocs.evals.beir_eval import beir_collection
+    from askdocs.evals.report import beir_table, text_table, write_beir_report
+    from askdocs.evals.trec import write_run
 
     started = time.perf_counter()
     data = load_dataset(directory, split)
@@ -278,7 +278,7 @@ def _beir_variant(
     chunks: int,
     index_seconds: float,
 ) -> BeirResult:
-    from evals.beir_eval import BeirResult, retrieve, score
+    from askdocs.evals.beir_eval import BeirResult, retrieve, score
 
     mode = variant.settings.search_mode
     with _progress(len(queries), f"{variant.label:>10}") as step:
@@ -305,7 +305,7 @@ def _beir_variant(
 
 
 def _embedder(settings: Settings) -> Embedder:
-    from index.embedder import Embedder
+    from askdocs.index.embedder import Embedder
 
     return Embedder.from_settings(settings)
 

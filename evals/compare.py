@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from askdocs.evals.runner import QuestionResult, RunResult
 from askdocs.settings import Settings
-from evals.runner import QuestionResult, RunResult
 
 # Short names accepted on the command line for Settings fields.
 ALIASES = {"mode": "search_mode", "k": "top_k"}

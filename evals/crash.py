@@ -5,9 +5,10 @@ index; the parent kills it with SIGKILL after a random delay, then opens the ind
 it (manifest checksums, row counts, FAISS size == chunk count, every chunk's offsets) and checks
 that its documents are exactly the old set or exactly the new one, never a mix.
 
-    python -m evals.crash --rounds 20 [--workdir DIR] [--seed N]
+    python -m askdocs.evals.crash --rounds 20 [--workdir DIR] [--seed N]
 
-`python -m evals.crash_upload` does the same to the server during uploads (index/uploads.py).
+`python -m askdocs.evals.crash_upload` does the same to the server during uploads
+(index/uploads.py).
 
 The child embeds with `FakeEmbedder`, a small deterministic stand-in for the real model: crash
 safety is about storage, not retrieval quality, and the fake keeps a round well under a second.
@@ -31,9 +32,9 @@ import faiss
 import numpy as np
 
 from askdocs.errors import CorruptIndexError
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
 
 FAKE_MODEL = "fake:hashed-words-32"
 FAKE_DIMENSION = 32
@@ -151,8 +152,8 @@ def zygote_main() -> None:
     milliseconds instead of the second of imports a fresh interpreter needs. The zygote itself
     starts no threads, so forking it is safe.
     """
-    from index.writer import ingest_paths
-    from ingest.chunk import count_tokens
+    from askdocs.index.writer import ingest_paths
+    from askdocs.ingest.chunk import count_tokens
 
     count_tokens("warm up the tokenizer")
     print(READY, flush=True)
@@ -186,7 +187,7 @@ def ingest_once(index: Path, folder: Path, max_file_bytes: int = 0) -> int:
     With `max_file_bytes`, writes past that size fail with EFBIG, as on a full disk.
     """
     from askdocs.errors import AskdocsError
-    from index.writer import ingest_paths
+    from askdocs.index.writer import ingest_paths
 
     if max_file_bytes:
         import resource
@@ -208,7 +209,7 @@ class Zygote:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "evals.crash", "--zygote"],
+            [sys.executable, "-m", "askdocs.evals.crash", "--zygote"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -278,8 +279,8 @@ def write_corpus(folder: Path, generation: int, files: int = 12) -> None:
 
 def expected_documents(folder: Path) -> frozenset[tuple[str, str]]:
     """(source, content hash) of what an ingest of `folder` stores."""
-    from ingest.documents import discover, load_documents
-    from ingest.models import Document
+    from askdocs.ingest.documents import discover, load_documents
+    from askdocs.ingest.models import Document
 
     files, _ = discover([folder])
     return frozenset(

@@ -12,7 +12,7 @@ restart:
 - no `.incoming-*` folder is left in uploads/;
 - the version that was live before the round still exists (live, or kept as the previous).
 
-    python -m evals.crash_upload --rounds 20 [--seed N] [--workdir DIR]
+    python -m askdocs.evals.crash_upload --rounds 20 [--seed N] [--workdir DIR]
 
 Violations are counted, not raised, so the harness also measures code that fails them; the
 exit status is 1 when there was any. Embeds with `evals.crash.FakeEmbedder` (no model).
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 
-from evals.crash import FakeEmbedder, fake_settings, self_check, write_corpus
+from askdocs.evals.crash import FakeEmbedder, fake_settings, self_check, write_corpus
 
 KEY = "crash-upload-admin-key"
 START_TIMEOUT_S = 60.0
@@ -46,7 +46,7 @@ def serve_main(index: Path, port: int) -> None:
     """The child: serve the app over `index` with the fake embedder on 127.0.0.1:`port`."""
     import uvicorn
 
-    from service.app import create_app
+    from askdocs.service.app import create_app
 
     settings = fake_settings(index).model_copy(update={"admin_key": KEY})
     app = create_app(settings, embedder=FakeEmbedder())
@@ -67,7 +67,14 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "evals.crash_upload", "--serve", str(index), str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "askdocs.evals.crash_upload",
+                "--serve",
+                str(index),
+                str(self.port),
+            ],
             cwd=ROOT,
             stderr=subprocess.PIPE,
             text=True,
@@ -171,8 +178,8 @@ class Tally:
 def check(index: Path, previous_live: str | None) -> tuple[set[Finding], set[str]]:
     """Check the index and uploads/ after a restart: the findings, and the names of the
     uploaded files whose document is live."""
-    from ingest.documents import load_documents
-    from ingest.models import Document
+    from askdocs.ingest.documents import load_documents
+    from askdocs.ingest.models import Document
 
     uploads = index / "uploads"
     findings = {("incoming", p.name) for p in uploads.glob(".incoming-*")}
@@ -198,9 +205,9 @@ def check(index: Path, previous_live: str | None) -> tuple[set[Finding], set[str
 
 def run_rounds(workdir: Path, rounds: int, seed: int = 0) -> Tally:
     """Kill the server during `rounds` uploads; count what each restart finds."""
-    from index.layout import current_version
-    from index.writer import ingest_paths
-    from ingest.documents import document_id, source_of
+    from askdocs.index.layout import current_version
+    from askdocs.index.writer import ingest_paths
+    from askdocs.ingest.documents import document_id, source_of
 
     rng = random.Random(seed)
     index, docs = workdir / "index", workdir / "docs"

@@ -1,6 +1,6 @@
 """Load test of POST /api/ask: N concurrent clients for a fixed time, localhost only.
 
-    python -m evals.load --url http://127.0.0.1:8000 --clients 1,8,32 --seconds 30
+    python -m askdocs.evals.load --url http://127.0.0.1:8000 --clients 1,8,32 --seconds 30
 
 For each client count, that many threads ask questions (from the bundled question set) back to
 back for `--seconds`, or until `--max-requests` requests in all; then it prints requests/s,

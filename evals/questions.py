@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evals.relevance import normalise
-from service.conversation import Turn
+from askdocs.evals.relevance import normalise
+from askdocs.service.conversation import Turn
 
 BUNDLED_QUESTIONS = Path(__file__).resolve().parent / "questions" / "sample.jsonl"
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -9,9 +9,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from evals.beir_eval import BEIR_METRICS, BeirResult
-from evals.compare import Change
-from evals.runner import METRICS, RunResult
+from askdocs.evals.beir_eval import BEIR_METRICS, BeirResult
+from askdocs.evals.compare import Change
+from askdocs.evals.runner import METRICS, RunResult
 
 # Metrics drawn in the chart of a question-set run (all are fractions in [0, 1]).
 CHART_METRICS = (

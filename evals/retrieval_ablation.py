@@ -1,6 +1,6 @@
 """Retrieval ablation: chunking, chunk context and the second stage, one step at a time.
 
-    python -m evals.retrieval_ablation [--set squad] [--split dev] [--every 3]
+    python -m askdocs.evals.retrieval_ablation [--set squad] [--split dev] [--every 3]
 
 Indexes the set's documents once per chunking (under .cache/ablation/) and runs every
 answerable question without history through `Collection.search` (hybrid, k=5); prints a
@@ -13,14 +13,14 @@ import argparse
 import time
 from pathlib import Path
 
+from askdocs.evals.questions import load_questions, of_split
+from askdocs.evals.relevance import contains_evidence
+from askdocs.evals.sets import question_set
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.rerank import RerankConfig
+from askdocs.index.writer import ingest_paths
 from askdocs.settings import Settings
-from evals.questions import load_questions, of_split
-from evals.relevance import contains_evidence
-from evals.sets import question_set
-from index.collection import Collection
-from index.embedder import Embedder
-from index.rerank import RerankConfig
-from index.writer import ingest_paths
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "ablation"
 # (label, chunking settings, second-stage depth)

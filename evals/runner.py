@@ -20,18 +20,18 @@ from typing import Any
 
 import numpy as np
 
+from askdocs.evals.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
+from askdocs.evals.questions import Question
+from askdocs.evals.relevance import contains_evidence, normalise
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.rerank import RerankConfig
+from askdocs.index.writer import ingest_documents
+from askdocs.ingest.documents import discover, load_documents
+from askdocs.ingest.models import Document
+from askdocs.service.answerer import Answer, Answerer
+from askdocs.service.answerer.candidates import CONTEXT_KINDS, line_kind
 from askdocs.settings import Settings
-from evals.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
-from evals.questions import Question
-from evals.relevance import contains_evidence, normalise
-from index.collection import Collection
-from index.embedder import Embedder
-from index.rerank import RerankConfig
-from index.writer import ingest_documents
-from ingest.documents import discover, load_documents
-from ingest.models import Document
-from service.answerer import Answer, Answerer
-from service.answerer.candidates import CONTEXT_KINDS, line_kind
 
 # How deep the retrieval metrics look (hit@10, MRR@10, nDCG@10, recall@10).
 RETRIEVAL_DEPTH = 10

@@ -1,6 +1,6 @@
 """Dense search at scale, on synthetic vectors: build time, latency, recall@10, memory.
 
-    python -m evals.scale --vectors 1000000 --dim 384 --queries 1000 --runs 3
+    python -m askdocs.evals.scale --vectors 1000000 --dim 384 --queries 1000 --runs 3
 
 The vectors are clustered, not uniform: `--centres` random unit centres, each vector a centre
 plus isotropic Gaussian noise of norm ≈ `--noise`, normalised (noise 1.0 puts a vector at cosine
@@ -29,7 +29,7 @@ import faiss
 import numpy as np
 import typer
 
-from index.vectors import VectorIndex
+from askdocs.index.vectors import VectorIndex
 
 DEEP_K = 1000  # what hybrid search asks the dense index for (index/collection.py)
 GENERATE_BLOCK = 100_000

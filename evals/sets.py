@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS
+from askdocs.evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS
 
 PRODUCT = Path(__file__).resolve().parent / "collections" / "product"
 NAMES = ("sample", "product", "squad")
@@ -33,7 +33,7 @@ def question_set(name: str) -> QuestionSet:
     if name == "product":
         return QuestionSet(name, PRODUCT / "docs", PRODUCT / "questions.jsonl")
     if name == "squad":
-        from evals.squad import DEFAULT_OUT, build
+        from askdocs.evals.squad import DEFAULT_OUT, build
 
         questions = DEFAULT_OUT / "questions.jsonl"
         docs = DEFAULT_OUT / "docs"

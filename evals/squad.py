@@ -1,6 +1,6 @@
 """SQuAD-format articles as an askdocs collection: one text file per article, a question set.
 
-    python -m evals.squad [--source FILE] [--out DIR]
+    python -m askdocs.evals.squad [--source FILE] [--out DIR]
 
 Each article becomes `DIR/docs/<title>.txt` (its paragraphs separated by blank lines) and every
 question a line of `DIR/questions.jsonl` whose evidence is the crowd-marked answer text. Whole

@@ -1,6 +1,6 @@
 """Fit the answerer's scorer and abstention model on the dev splits; write weights.json.
 
-    python -m evals.train_answerer [--sets sample,product,squad] [--out FILE]
+    python -m askdocs.evals.train_answerer [--sets sample,product,squad] [--out FILE]
 
 1. Every dev question is run through the real retriever and candidate stage
    (`Answerer.attempt`) and each candidate is measured (`features.CANDIDATE_FEATURES`).
@@ -26,17 +26,21 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from askdocs.evals.questions import Question, load_questions, of_split
+from askdocs.evals.relevance import contains_evidence
+from askdocs.evals.runner import eval_collection
+from askdocs.evals.sets import question_set
+from askdocs.index.embedder import Embedder
+from askdocs.service.answerer.abstention import probability
+from askdocs.service.answerer.features import (
+    CANDIDATE_FEATURES,
+    QUESTION_FEATURES,
+    question_features,
+)
+from askdocs.service.answerer.pipeline import Answerer, Attempt
+from askdocs.service.answerer.scorer import WEIGHTS_FILE, AnswerModels, LinearModel
+from askdocs.service.conversation import in_context
 from askdocs.settings import Settings
-from evals.questions import Question, load_questions, of_split
-from evals.relevance import contains_evidence
-from evals.runner import eval_collection
-from evals.sets import question_set
-from index.embedder import Embedder
-from service.answerer.abstention import probability
-from service.answerer.features import CANDIDATE_FEATURES, QUESTION_FEATURES, question_features
-from service.answerer.pipeline import Answerer, Attempt
-from service.answerer.scorer import WEIGHTS_FILE, AnswerModels, LinearModel
-from service.conversation import in_context
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "eval-index"
 L2 = 1e-3
@@ -255,7 +259,7 @@ def main() -> None:
         "threshold_for_target": round(threshold, 3),
         "trained_on": {n: sum(1 for e in examples if e.set_name == n) for n in names},
         "split": "dev",
-        "script": "python -m evals.train_answerer",
+        "script": "python -m askdocs.evals.train_answerer",
     }
     data = {"about": about, "scorer": scorer.to_json(), "abstention": abstainer.to_json()}
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from evals.metrics import Run, rank
+from askdocs.evals.metrics import Run, rank
 
 
 def _check_token(value: str, what: str) -> None:

@@ -9,16 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, NotFoundError
+from askdocs.index.embedder import Embedder
+from askdocs.index.fusion import convex_fusion
+from askdocs.index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
+from askdocs.index.lexical import LexicalIndex
+from askdocs.index.manifest import Manifest, file_checksum
+from askdocs.index.rerank import RerankConfig, rerank
+from askdocs.index.store import DocumentInfo, Store, StoredChunk
+from askdocs.index.vectors import VectorIndex
+from askdocs.ingest.models import Document
 from askdocs.settings import SearchMode
-from index.embedder import Embedder
-from index.fusion import convex_fusion
-from index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
-from index.lexical import LexicalIndex
-from index.manifest import Manifest, file_checksum
-from index.rerank import RerankConfig, rerank
-from index.store import DocumentInfo, Store, StoredChunk
-from index.vectors import VectorIndex
-from ingest.models import Document
 
 # Each ranking feeding hybrid fusion is this many times deeper than the results asked for;
 # fusion normalises each ranking's scores over these candidates (index/fusion.py).

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, IndexError_, IndexLockedError, IndexNotFoundError
-from index.manifest import MANIFEST, Manifest, verify
+from askdocs.index.manifest import MANIFEST, Manifest, verify
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"

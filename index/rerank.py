@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from askdocs.index.fusion import min_max
+from askdocs.index.lexical import LexicalIndex, inverse_document_frequency, tokenize
+from askdocs.index.store import Store
 from askdocs.settings import Settings
-from index.fusion import min_max
-from index.lexical import LexicalIndex, inverse_document_frequency, tokenize
-from index.store import Store
 
 # BM25's usual constants, applied to sentences.
 _K1 = 1.2

@@ -13,7 +13,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import numpy as np
 
 from askdocs.errors import CorruptIndexError
-from ingest.models import Chunk, Document, Span
+from askdocs.ingest.models import Chunk, Document, Span
 
 P = ParamSpec("P")
 R = TypeVar("R")

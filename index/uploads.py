@@ -32,9 +32,9 @@ from pathlib import Path
 from types import TracebackType
 
 from askdocs.errors import IndexError_
-from index.layout import STORE, current_version, fsync_path
-from index.store import Store
-from ingest.documents import source_of
+from askdocs.index.layout import STORE, current_version, fsync_path
+from askdocs.index.store import Store
+from askdocs.ingest.documents import source_of
 
 UPLOADS = "uploads"
 PENDING_PREFIX = ".incoming-"

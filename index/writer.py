@@ -23,9 +23,8 @@ from askdocs.errors import (
     IndexError_,
     IndexLockedError,
 )
-from askdocs.settings import Settings
-from index.embedder import Embedder
-from index.layout import (
+from askdocs.index.embedder import Embedder
+from askdocs.index.layout import (
     LEXICAL,
     STORE,
     VECTORS,
@@ -36,15 +35,16 @@ from index.layout import (
     switch_to,
     write_lock,
 )
-from index.lexical import LexicalIndex
-from index.manifest import Manifest, checksums, file_checksum
-from index.store import Store
-from index.uploads import reconcile
-from index.vectors import VectorIndex
-from ingest.chunk import chunk_document, context_of
-from ingest.documents import Skipped, discover, load_documents
-from ingest.models import Chunk, Document
-from ingest.sentences import answer_sentences
+from askdocs.index.lexical import LexicalIndex
+from askdocs.index.manifest import Manifest, checksums, file_checksum
+from askdocs.index.store import Store
+from askdocs.index.uploads import reconcile
+from askdocs.index.vectors import VectorIndex
+from askdocs.ingest.chunk import chunk_document, context_of
+from askdocs.ingest.documents import Skipped, discover, load_documents
+from askdocs.ingest.models import Chunk, Document
+from askdocs.ingest.sentences import answer_sentences
+from askdocs.settings import Settings
 
 # Show a progress bar when embedding at least this many chunks on a terminal.
 PROGRESS_MIN_CHUNKS = 64

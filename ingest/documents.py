@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from askdocs.errors import UnreadableFileError
-from ingest.clean import clean_blocks
-from ingest.loaders import load_file, supported
-from ingest.models import Block, Document, Span
+from askdocs.ingest.clean import clean_blocks
+from askdocs.ingest.loaders import load_file, supported
+from askdocs.ingest.models import Block, Document, Span
 
 PARAGRAPH = "\n\n"
 

@@ -10,16 +10,16 @@ from fastapi import FastAPI
 
 from askdocs import __version__
 from askdocs.errors import IndexNotFoundError
+from askdocs.index.embedder import Embedder
+from askdocs.index.layout import choose_version
+from askdocs.index.writer import tidy
+from askdocs.service import errors
+from askdocs.service.cors import CORSMiddleware
+from askdocs.service.headers import SecurityHeaders, StripTrailingSlash
+from askdocs.service.limits import BodySizeLimit, RateLimit
+from askdocs.service.routes import admin, ask, documents, health, pages, search
+from askdocs.service.state import CollectionHolder
 from askdocs.settings import Settings
-from index.embedder import Embedder
-from index.layout import choose_version
-from index.writer import tidy
-from service import errors
-from service.cors import CORSMiddleware
-from service.headers import SecurityHeaders, StripTrailingSlash
-from service.limits import BodySizeLimit, RateLimit
-from service.routes import admin, ask, documents, health, pages, search
-from service.state import CollectionHolder
 
 log = logging.getLogger("askdocs.service")
 

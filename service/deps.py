@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 
+from askdocs.index.collection import Collection
+from askdocs.service.answerer import Answerer
+from askdocs.service.state import CollectionHolder
 from askdocs.settings import Settings
-from index.collection import Collection
-from service.answerer import Answerer
-from service.state import CollectionHolder
 
 
 def get_settings(request: Request) -> Settings:

@@ -25,8 +25,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.deps import admin_refusal
-from service.routes.admin import MAX_UPLOAD_BYTES
+from askdocs.service.deps import admin_refusal
+from askdocs.service.routes.admin import MAX_UPLOAD_BYTES
 
 UPLOAD_PATH = "/api/documents"
 # An upload of several files, each up to the per-file limit, plus multipart framing.

@@ -13,11 +13,11 @@ import threading
 from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError, IndexError_
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.layout import current_version
+from askdocs.index.rerank import RerankConfig
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from index.layout import current_version
-from index.rerank import RerankConfig
 
 
 class CollectionHolder:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.writer import ingest_paths
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from index.writer import ingest_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = ROOT / "evals" / "corpus"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from askdocs.chat import HistoryFileError, chat_loop, load_history
-from service.conversation import Turn
+from askdocs.service.conversation import Turn
 
 
 @dataclass

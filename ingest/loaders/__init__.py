@@ -11,13 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from askdocs.errors import UnreadableFileError
-from ingest.loaders.docx import load_docx
-from ingest.loaders.html import load_html
-from ingest.loaders.markdown import load_markdown
-from ingest.loaders.pdf import load_pdf
-from ingest.loaders.sandbox import sandboxed
-from ingest.loaders.text import load_text
-from ingest.models import LoadedFile
+from askdocs.ingest.loaders.docx import load_docx
+from askdocs.ingest.loaders.html import load_html
+from askdocs.ingest.loaders.markdown import load_markdown
+from askdocs.ingest.loaders.pdf import load_pdf
+from askdocs.ingest.loaders.sandbox import sandboxed
+from askdocs.ingest.loaders.text import load_text
+from askdocs.ingest.models import LoadedFile
 
 Loader = Callable[[Path], LoadedFile]
 

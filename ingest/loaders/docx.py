@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from askdocs.errors import UnreadableFileError
-from ingest.loaders.archive import check_archive
-from ingest.loaders.decode import title_from_path
-from ingest.loaders.markdown import SECTION_SEPARATOR, table_text
-from ingest.models import Block, LoadedFile
+from askdocs.ingest.loaders.archive import check_archive
+from askdocs.ingest.loaders.decode import title_from_path
+from askdocs.ingest.loaders.markdown import SECTION_SEPARATOR, table_text
+from askdocs.ingest.models import Block, LoadedFile
 
 # Tables nested in table cells deeper than this are read as their cells' plain text.
 MAX_TABLE_DEPTH = 3

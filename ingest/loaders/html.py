@@ -14,10 +14,10 @@ from pathlib import Path
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
-from ingest.loaders.decode import read_text, title_from_path
-from ingest.loaders.html_guard import refuse_costly_html
-from ingest.loaders.markdown import SECTION_SEPARATOR, table_text
-from ingest.models import Block, LoadedFile
+from askdocs.ingest.loaders.decode import read_text, title_from_path
+from askdocs.ingest.loaders.html_guard import refuse_costly_html
+from askdocs.ingest.loaders.markdown import SECTION_SEPARATOR, table_text
+from askdocs.ingest.models import Block, LoadedFile
 
 _DROP = (
     "script, style, noscript, template, svg, canvas, iframe, object, embed, nav, footer, aside, "

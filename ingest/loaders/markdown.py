@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ingest.loaders.decode import read_text, title_from_path
-from ingest.loaders.markdown_inline import strip_inline
-from ingest.models import Block, LoadedFile
+from askdocs.ingest.loaders.decode import read_text, title_from_path
+from askdocs.ingest.loaders.markdown_inline import strip_inline
+from askdocs.ingest.models import Block, LoadedFile
 
 SECTION_SEPARATOR = " › "
 

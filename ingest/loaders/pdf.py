@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from askdocs.errors import UnreadableFileError
-from ingest.loaders.decode import title_from_path
-from ingest.loaders.markdown import SECTION_SEPARATOR
-from ingest.models import Block, LoadedFile
+from askdocs.ingest.loaders.decode import title_from_path
+from askdocs.ingest.loaders.markdown import SECTION_SEPARATOR
+from askdocs.ingest.models import Block, LoadedFile
 
 # Readers look for the end-of-file marker in the last KB (PDF 1.7, 7.5.5); a file without one
 # is nearly always an interrupted download or copy, and pypdf's repairs of such a file may

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from askdocs.errors import UnreadableFileError
-from ingest.models import Block, LoadedFile
+from askdocs.ingest.models import Block, LoadedFile
 
 # A parse that takes longer than this is a bomb, a loop or a file too big to be worth it;
 # pypdf reads a few hundred ordinary pages well within it on a laptop.
@@ -35,7 +35,7 @@ MEMORY_MB = 1024
 # optional parser is skipped here and reported by its loader). Workers also need the main
 # module (multiprocessing's rule); it is preloaded too when it is a file, so that it is
 # imported once in the server rather than once per worker.
-PRELOAD = ["ingest.loaders", "pypdf", "docx"]
+PRELOAD = ["askdocs.ingest.loaders", "pypdf", "docx"]
 
 Loader = Callable[[Path], LoadedFile]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.loaders.decode import read_text, title_from_path
-from ingest.models import Block, LoadedFile
+from askdocs.ingest.loaders.decode import read_text, title_from_path
+from askdocs.ingest.models import Block, LoadedFile
 
 
 def load_text(path: Path) -> LoadedFile:

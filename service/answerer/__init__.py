@@ -1,5 +1,5 @@
 """The extractive answerer as a pipeline: candidates → scorer → selector → abstention."""
 
-from service.answerer.pipeline import NO_ANSWER, Answer, Answerer, Citation
+from askdocs.service.answerer.pipeline import NO_ANSWER, Answer, Answerer, Citation
 
 __all__ = ["NO_ANSWER", "Answer", "Answerer", "Citation"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.answerer.scorer import LinearModel
+from askdocs.service.answerer.scorer import LinearModel
 
 
 def probability(model: LinearModel, question_row: np.ndarray) -> float:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.collection import SearchHit
-from ingest.sentences import split_sentences
+from askdocs.index.collection import SearchHit
+from askdocs.ingest.sentences import split_sentences
 
 HEADING = "heading"
 QUESTION = "question"

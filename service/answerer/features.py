@@ -14,8 +14,8 @@ from functools import cached_property
 
 import numpy as np
 
-from index.lexical import tokenize
-from service.answerer.candidates import LIST, TABLE, Candidate
+from askdocs.index.lexical import tokenize
+from askdocs.service.answerer.candidates import LIST, TABLE, Candidate
 
 # Question kinds by their opening words (English wh-words and auxiliaries). What each kind
 # wants of a sentence is not written here: it is learned, as weights on kind × sentence trait.

@@ -14,20 +14,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from askdocs.settings import Settings
-from index.collection import Collection, SearchHit
-from index.lexical import inverse_document_frequency, tokenize
-from service.answerer import abstention
-from service.answerer.candidates import LIST, TABLE, Candidate, gather
-from service.answerer.features import (
+from askdocs.index.collection import Collection, SearchHit
+from askdocs.index.lexical import inverse_document_frequency, tokenize
+from askdocs.service.answerer import abstention
+from askdocs.service.answerer.candidates import LIST, TABLE, Candidate, gather
+from askdocs.service.answerer.features import (
     QueryTerms,
     asks_yes_or_no,
     candidate_features,
     question_features,
 )
-from service.answerer.scorer import AnswerModels, load_models, softmax
-from service.answerer.selector import Selector, select
-from service.conversation import Turn, in_context, normalised, said_before
+from askdocs.service.answerer.scorer import AnswerModels, load_models, softmax
+from askdocs.service.answerer.selector import Selector, select
+from askdocs.service.conversation import Turn, in_context, normalised, said_before
+from askdocs.settings import Settings
 
 NO_ANSWER = "The documents don't cover this question."
 

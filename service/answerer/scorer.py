@@ -1,7 +1,7 @@
 """The learned scorer: a linear model over `features.CANDIDATE_FEATURES`.
 
-Fitted by `python -m evals.train_answerer` as a listwise (softmax) ranker: for each dev question
-the candidates holding the gold evidence should outscore the others. Its weights, with the
+Fitted by `python -m askdocs.evals.train_answerer` as a listwise (softmax) ranker: for each dev
+question the candidates holding the gold evidence should outscore the others. Its weights, with the
 feature names and the standardisation they expect, live in `weights.json` beside this file.
 """
 
@@ -49,7 +49,7 @@ class LinearModel:
         if features != expected:
             raise ValueError(
                 f"{WEIGHTS_FILE}: weights are for other features; retrain with "
-                "python -m evals.train_answerer"
+                "python -m askdocs.evals.train_answerer"
             )
 
         def arr(name: str) -> np.ndarray:
@@ -70,7 +70,7 @@ class AnswerModels:
 @lru_cache(maxsize=4)
 def load_models(path: Path = WEIGHTS_FILE) -> AnswerModels:
     """The shipped (or given) weights, read once."""
-    from service.answerer.features import CANDIDATE_FEATURES, QUESTION_FEATURES
+    from askdocs.service.answerer.features import CANDIDATE_FEATURES, QUESTION_FEATURES
 
     data = json.loads(path.read_text(encoding="utf-8"))
     return AnswerModels(

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from askdocs.service.answerer.candidates import Candidate
 from askdocs.settings import AnswerConfig
-from service.answerer.candidates import Candidate
 
 _YES_NO = re.compile(r"^(yes|no)\b[\s,.!;:—–-]*", re.IGNORECASE)
 

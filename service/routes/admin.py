@@ -21,15 +21,15 @@ from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from pydantic import BaseModel
 
 from askdocs.errors import IndexNotFoundError, NotFoundError
+from askdocs.index.uploads import PendingChange
+from askdocs.index.uploads import uploads_dir as index_uploads_dir
+from askdocs.index.writer import IngestReport, ingest_documents
+from askdocs.ingest.documents import Skipped, document_id, load_documents, source_of
+from askdocs.ingest.loaders import LOADERS, supported
+from askdocs.ingest.models import Document
+from askdocs.service.deps import AdminDep, HolderDep, SettingsDep
+from askdocs.service.state import CollectionHolder
 from askdocs.settings import Settings
-from index.uploads import PendingChange
-from index.uploads import uploads_dir as index_uploads_dir
-from index.writer import IngestReport, ingest_documents
-from ingest.documents import Skipped, document_id, load_documents, source_of
-from ingest.loaders import LOADERS, supported
-from ingest.models import Document
-from service.deps import AdminDep, HolderDep, SettingsDep
-from service.state import CollectionHolder
 
 router = APIRouter(prefix="/api/documents", tags=["admin"])
 

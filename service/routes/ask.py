@@ -6,9 +6,9 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
-from service.conversation import Turn
-from service.deps import AnswererDep
-from service.schemas import AskRequest, AskResponse, CitationOut
+from askdocs.service.conversation import Turn
+from askdocs.service.deps import AnswererDep
+from askdocs.service.schemas import AskRequest, AskResponse, CitationOut
 
 router = APIRouter(prefix="/api", tags=["ask"])
 

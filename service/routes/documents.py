@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from service.deps import CollectionDep
-from service.passages import around
-from service.schemas import DocumentDetail, DocumentList, DocumentSummary, Passage
+from askdocs.service.deps import CollectionDep
+from askdocs.service.passages import around
+from askdocs.service.schemas import DocumentDetail, DocumentList, DocumentSummary, Passage
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
 

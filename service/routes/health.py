@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from askdocs.errors import CorruptIndexError, IndexError_, IndexNotFoundError
-from service.deps import HolderDep
-from service.errors import public
-from service.schemas import Health, HealthStatus
+from askdocs.service.deps import HolderDep
+from askdocs.service.errors import public
+from askdocs.service.schemas import Health, HealthStatus
 
 router = APIRouter(tags=["health"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.deps import CollectionDep, SettingsDep
-from service.schemas import SearchRequest, SearchResponse, SearchResult
+from askdocs.service.deps import CollectionDep, SettingsDep
+from askdocs.service.schemas import SearchRequest, SearchResponse, SearchResult
 
 router = APIRouter(prefix="/api", tags=["search"])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.beir import (
+from askdocs.evals.beir import (
     BeirDoc,
     available_splits,
     load_corpus,

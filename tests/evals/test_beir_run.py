@@ -11,13 +11,19 @@ import pytest
 import ranx
 from typer.testing import CliRunner
 
-import evals.cli
+import askdocs.evals.cli
+from askdocs.evals.beir import load_dataset
+from askdocs.evals.beir_eval import (
+    BEIR_METRICS,
+    RUN_DEPTH,
+    beir_collection,
+    beir_document,
+    retrieve,
+)
+from askdocs.evals.metrics import Qrels, Run, evaluate, evaluate_per_query, rank
+from askdocs.evals.trec import read_run, write_run
+from askdocs.index.embedder import Embedder
 from askdocs.settings import Settings
-from evals.beir import load_dataset
-from evals.beir_eval import BEIR_METRICS, RUN_DEPTH, beir_collection, beir_document, retrieve
-from evals.metrics import Qrels, Run, evaluate, evaluate_per_query, rank
-from evals.trec import read_run, write_run
-from index.embedder import Embedder
 from tests.conftest import DATASETS
 
 SCIFACT = DATASETS / "scifact"
@@ -119,9 +125,9 @@ def test_cli_beir_with_run_file_and_report(
 ) -> None:
     import typer
 
-    monkeypatch.setattr(evals.cli, "_embedder", lambda _settings: embedder)
+    monkeypatch.setattr(askdocs.evals.cli, "_embedder", lambda _settings: embedder)
     app = typer.Typer()
-    app.command()(evals.cli.eval_command)
+    app.command()(askdocs.evals.cli.eval_command)
     root = write_tiny_beir(tmp_path / "tiny")
     args = ["--beir", str(root), "--index", str(tmp_path / "index"), "--out", str(tmp_path / "r")]
     result = CliRunner().invoke(

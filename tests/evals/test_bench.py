@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evals.bench import (
+from askdocs.evals.bench import (
     BenchResult,
     bench_queries,
     machine,

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from evals.crash import FakeEmbedder, fake_settings
-from evals.load import NotLoopbackError, check_loopback, percentile
-from index.writer import ingest_paths
-from service.app import create_app
+from askdocs.evals.crash import FakeEmbedder, fake_settings
+from askdocs.evals.load import NotLoopbackError, check_loopback, percentile
+from askdocs.index.writer import ingest_paths
+from askdocs.service.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "evals" / "corpus"
@@ -48,7 +48,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _load(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "evals.load", *args],
+        [sys.executable, "-m", "askdocs.evals.load", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -12,8 +12,8 @@ import pytest
 import ranx
 import Stemmer
 
-from evals.beir import load_dataset
-from evals.metrics import (
+from askdocs.evals.beir import load_dataset
+from askdocs.evals.metrics import (
     Qrels,
     Run,
     evaluate,
@@ -24,7 +24,7 @@ from evals.metrics import (
     rank,
     recall_at_k,
 )
-from evals.trec import read_run, write_run
+from askdocs.evals.trec import read_run, write_run
 from tests.conftest import DATASETS
 
 # Our metric names and ranx's names for the same measure.

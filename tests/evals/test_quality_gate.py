@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from askdocs.evals.gate import GATED, bounds, violations
+from askdocs.evals.questions import load_questions, of_split
+from askdocs.evals.runner import RunResult, eval_collection, run_questions
+from askdocs.evals.sets import question_set
+from askdocs.evals.squad import SOURCE, build
+from askdocs.index.collection import Collection
+from askdocs.service.answerer import Answerer
+from askdocs.service.answerer.selector import first_sentence_of_top_chunk
 from askdocs.settings import Settings
-from evals.gate import GATED, bounds, violations
-from evals.questions import load_questions, of_split
-from evals.runner import RunResult, eval_collection, run_questions
-from evals.sets import question_set
-from evals.squad import SOURCE, build
-from index.collection import Collection
-from service.answerer import Answerer
-from service.answerer.selector import first_sentence_of_top_chunk
 
 
 @pytest.fixture(scope="module")

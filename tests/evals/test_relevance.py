@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals.relevance import contains_evidence, first_relevant_rank, normalise
+from askdocs.evals.relevance import contains_evidence, first_relevant_rank, normalise
 
 
 @pytest.mark.parametrize(

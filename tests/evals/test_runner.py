@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import evals.cli
+import askdocs.evals.cli
+from askdocs.evals.compare import changes, parse_compare
+from askdocs.evals.questions import BUNDLED_QUESTIONS, Question, load_questions
+from askdocs.evals.runner import METRICS, RETRIEVAL_METRICS, Judge, RunResult, run_questions
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
 from askdocs.settings import Settings
-from evals.compare import changes, parse_compare
-from evals.questions import BUNDLED_QUESTIONS, Question, load_questions
-from evals.runner import METRICS, RETRIEVAL_METRICS, Judge, RunResult, run_questions
-from index.collection import Collection
-from index.embedder import Embedder
 
 
 def subset() -> list[Question]:
@@ -177,7 +177,7 @@ def cli(
 ) -> tuple[CliRunner, list[str]]:
     """The eval command on a few bundled questions, over a copy of the session index (same
     files, so nothing is embedded again) and with the session's model."""
-    monkeypatch.setattr(evals.cli, "_embedder", lambda _settings: embedder)
+    monkeypatch.setattr(askdocs.evals.cli, "_embedder", lambda _settings: embedder)
     index = tmp_path / "index"
     shutil.copytree(sample_settings.index, index)
     subset = tmp_path / "subset.jsonl"
@@ -192,7 +192,7 @@ def _invoke(runner: CliRunner, args: list[str]):
     import typer
 
     app = typer.Typer()
-    app.command()(evals.cli.eval_command)
+    app.command()(askdocs.evals.cli.eval_command)
     return runner.invoke(app, args)
 
 

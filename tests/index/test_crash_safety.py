@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from askdocs.errors import CorruptIndexError, IndexLockedError
-from evals.crash import (
+from askdocs.evals.crash import (
     FakeEmbedder,
     expected_documents,
     fake_settings,
@@ -22,10 +22,10 @@ from evals.crash import (
     self_check,
     write_corpus,
 )
-from evals.crash_upload import run_rounds as run_upload_rounds
-from index.collection import Collection
-from index.layout import current_version, write_lock
-from index.writer import ingest_paths
+from askdocs.evals.crash_upload import run_rounds as run_upload_rounds
+from askdocs.index.collection import Collection
+from askdocs.index.layout import current_version, write_lock
+from askdocs.index.writer import ingest_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 KILL_ROUNDS = 24
@@ -78,7 +78,7 @@ def test_a_write_failure_fails_clearly_and_the_previous_version_keeps_serving(
         [
             sys.executable,
             "-m",
-            "evals.crash",
+            "askdocs.evals.crash",
             "--ingest",
             str(index),
             str(big),
@@ -114,7 +114,7 @@ def test_two_ingests_at_once_are_serialised_and_both_land(tmp_path: Path) -> Non
         _write(second, f"second-{i}.txt", f"Second batch document {i}. " * 50)
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "evals.crash", "--ingest", str(index), str(folder)],
+            [sys.executable, "-m", "askdocs.evals.crash", "--ingest", str(index), str(folder)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-import index.embedder as embedder_module
+import askdocs.index.embedder as embedder_module
 from askdocs.errors import ModelError
+from askdocs.index.embedder import Embedder
 from askdocs.settings import Settings
-from index.embedder import Embedder
 
 SAMPLES = [
     "hello world",

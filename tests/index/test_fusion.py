@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from index.fusion import convex_fusion, min_max
+from askdocs.index.fusion import convex_fusion, min_max
 
 Ranking = list[tuple[int, float]]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.layout import current_version
+from askdocs.index.writer import ingest_paths
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from index.layout import current_version
-from index.writer import ingest_paths
 
 
 def _docs(tmp_path: Path) -> Path:
@@ -145,7 +145,7 @@ def test_failed_write_leaves_previous_version_live(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("index.vectors.VectorIndex.save", disk_full)
+    monkeypatch.setattr("askdocs.index.vectors.VectorIndex.save", disk_full)
     with pytest.raises(Exception, match="No space left on device"):
         ingest_paths(settings.index, [docs], embedder, settings)
     assert current_version(settings.index) == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bm25s
 
-from index.lexical import _STEMMER, LexicalIndex, document_frequency, tokenize
+from askdocs.index.lexical import _STEMMER, LexicalIndex, document_frequency, tokenize
 from tests.conftest import SAMPLE_CORPUS
 
 

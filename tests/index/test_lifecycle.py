@@ -16,21 +16,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from askdocs.errors import CorruptIndexError
-from askdocs.settings import Settings
-from evals.crash import FakeEmbedder, fake_settings, write_corpus
-from index.collection import Collection
-from index.layout import (
+from askdocs.evals.crash import FakeEmbedder, fake_settings, write_corpus
+from askdocs.index.collection import Collection
+from askdocs.index.layout import (
     STORE,
     current_version,
     is_valid,
     remove_stale_versions,
     version_dirs,
 )
-from index.manifest import MANIFEST
-from index.store import Store
-from index.uploads import JOURNAL
-from index.writer import ingest_paths, tidy
-from service.app import check_index, create_app
+from askdocs.index.manifest import MANIFEST
+from askdocs.index.store import Store
+from askdocs.index.uploads import JOURNAL
+from askdocs.index.writer import ingest_paths, tidy
+from askdocs.service.app import check_index, create_app
+from askdocs.settings import Settings
 
 KEY = "lifecycle-admin-key"
 
@@ -268,7 +268,7 @@ def test_a_delete_killed_before_the_switch_puts_the_file_back(
 
 
 def test_a_pending_folder_in_use_is_left_alone(uploaded: tuple[Path, str]) -> None:
-    from index.uploads import PendingChange
+    from askdocs.index.uploads import PendingChange
 
     index, _ = uploaded
     with PendingChange(index) as pending:

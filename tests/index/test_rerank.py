@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from index.collection import Collection
-from index.fusion import convex_fusion
-from index.rerank import RerankConfig, rerank
+from askdocs.index.collection import Collection
+from askdocs.index.fusion import convex_fusion
+from askdocs.index.rerank import RerankConfig, rerank
 
 QUESTION = "How many programmes did Spotlight run in its first phase?"
 

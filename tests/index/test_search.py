@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.fusion import reciprocal_rank_fusion
+from askdocs.index.fusion import reciprocal_rank_fusion
 
 QUESTION = "How many programmes did Spotlight run in its first phase?"
 

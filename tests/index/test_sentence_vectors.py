@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.collection import Collection
-from ingest.sentences import answer_sentences
-from service.answerer import Answerer
+from askdocs.index.collection import Collection
+from askdocs.ingest.sentences import answer_sentences
+from askdocs.service.answerer import Answerer
 
 
 def test_every_answer_sentence_has_its_vector_stored(sample_collection: Collection) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.scale import synthetic_vectors, unit_centres
-from index.vectors import EXACT_MAX, FLAT, HNSW, IVF, VectorIndex
+from askdocs.evals.scale import synthetic_vectors, unit_centres
+from askdocs.index.vectors import EXACT_MAX, FLAT, HNSW, IVF, VectorIndex
 
 
 def clustered(count: int, dim: int, queries: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

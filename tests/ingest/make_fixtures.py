@@ -23,7 +23,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.models import Block, LoadedFile
+from askdocs.ingest.models import Block, LoadedFile
 
 # --- The facts the tests ask about -----------------------------------------------------------
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from askdocs.errors import UnreadableFileError
-from evals.crash import FakeEmbedder, fake_settings, self_check
-from index.collection import Collection
-from index.writer import ingest_paths
-from ingest.documents import Skipped, discover, load_documents
-from ingest.loaders import load_file
-from ingest.loaders.decode import MAX_TEXT_BYTES, read_text
-from ingest.models import Document
+from askdocs.evals.crash import FakeEmbedder, fake_settings, self_check
+from askdocs.index.collection import Collection
+from askdocs.index.writer import ingest_paths
+from askdocs.ingest.documents import Skipped, discover, load_documents
+from askdocs.ingest.loaders import load_file
+from askdocs.ingest.loaders.decode import MAX_TEXT_BYTES, read_text
+from askdocs.ingest.models import Document
 
 GOOD = "Refunds are paid within fourteen days of the return arriving at the warehouse."
 NOBODY = 65534

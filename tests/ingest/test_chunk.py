@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from ingest.chunk import chunk_document, context_of, count_tokens
-from ingest.documents import assemble
-from ingest.models import Block
-from ingest.sentences import split_sentences
+from askdocs.ingest.chunk import chunk_document, context_of, count_tokens
+from askdocs.ingest.documents import assemble
+from askdocs.ingest.models import Block
+from askdocs.ingest.sentences import split_sentences
 
 
 def test_sentences_split_with_offsets_and_keep_abbreviations() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.clean import clean_block_text, clean_blocks, normalise_whitespace
-from ingest.documents import assemble
-from ingest.models import Block
+from askdocs.ingest.clean import clean_block_text, clean_blocks, normalise_whitespace
+from askdocs.ingest.documents import assemble
+from askdocs.ingest.models import Block
 
 FULL = (
     "Gender unit: A compendium of WPS indicators and a dashboard was developed as a platform "

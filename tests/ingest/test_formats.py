@@ -15,19 +15,19 @@ import pytest
 from typer.testing import CliRunner
 
 from askdocs.errors import UnreadableFileError
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.writer import IngestReport, ingest_paths
+from askdocs.ingest.chunk import chunk_document
+from askdocs.ingest.loaders import load_file
+from askdocs.ingest.loaders.archive import check_archive
+from askdocs.ingest.loaders.docx import load_docx
+from askdocs.ingest.loaders.html import load_html
+from askdocs.ingest.loaders.markdown import load_markdown
+from askdocs.ingest.loaders.pdf import load_pdf, unwrap
+from askdocs.ingest.loaders.sandbox import run_sandboxed
+from askdocs.service.answerer import Answerer
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from index.writer import IngestReport, ingest_paths
-from ingest.chunk import chunk_document
-from ingest.loaders import load_file
-from ingest.loaders.archive import check_archive
-from ingest.loaders.docx import load_docx
-from ingest.loaders.html import load_html
-from ingest.loaders.markdown import load_markdown
-from ingest.loaders.pdf import load_pdf, unwrap
-from ingest.loaders.sandbox import run_sandboxed
-from service.answerer import Answerer
 
 # --- One folder with every fixture, ingested once ---------------------------------------------
 

@@ -12,7 +12,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from askdocs.errors import UnreadableFileError
-from ingest.loaders.html_guard import MAX_ATTRIBUTES, nesting_depth, refuse_costly_html
+from askdocs.ingest.loaders.html_guard import MAX_ATTRIBUTES, nesting_depth, refuse_costly_html
 
 TAGS = [
     "div",

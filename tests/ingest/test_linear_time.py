@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from askdocs.errors import UnreadableFileError
-from ingest.loaders.html import load_html
-from ingest.loaders.markdown import load_markdown
-from ingest.models import LoadedFile
+from askdocs.ingest.loaders.html import load_html
+from askdocs.ingest.loaders.markdown import load_markdown
+from askdocs.ingest.models import LoadedFile
 
 SMALL = 100_000
 LARGE = 1_000_000

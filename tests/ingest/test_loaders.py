@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from askdocs.errors import UnreadableFileError
-from ingest.documents import Skipped, discover, load_documents
-from ingest.loaders import load_file
+from askdocs.ingest.documents import Skipped, discover, load_documents
+from askdocs.ingest.loaders import load_file
 
 
 def test_text_loader_keeps_text_and_titles_after_file_name(tmp_path: Path) -> None:

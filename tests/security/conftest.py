@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.service.app import create_app
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from service.app import create_app
 
 # The live-server and browser fixtures of the service tests, shared rather than copied.
 from tests.service.conftest import (  # noqa: F401

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from askdocs.service.limits import BodySizeLimit
 from askdocs.settings import Settings
-from service.limits import BodySizeLimit
 from tests.security.asgi import run
 from tests.service.conftest import LiveServer
 

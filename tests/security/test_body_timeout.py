@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 
-from service.limits import BodySizeLimit
+from askdocs.service.limits import BodySizeLimit
 from tests.security.asgi import run
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.layout import STORE, current_version
+from askdocs.service.app import create_app
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from index.layout import STORE, current_version
-from service.app import create_app
 
 PAGE = 4096
 

@@ -15,8 +15,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request
 
+from askdocs.service.serving import HeadTimeoutProtocol, uvicorn_options
 from askdocs.settings import Settings
-from service.serving import HeadTimeoutProtocol, uvicorn_options
 
 HEAD_TIMEOUT_S = 0.5
 SLOW_CLIENTS = 30  # with the silent one, within the per-client allowance

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uvicorn
 from fastapi.testclient import TestClient
 
+from askdocs.service.serving import uvicorn_options
 from askdocs.settings import Settings
-from service.serving import uvicorn_options
 
 
 def test_every_response_is_nosniff(client: TestClient) -> None:

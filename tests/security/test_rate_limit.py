@@ -9,11 +9,11 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.service.limits import RateLimit
+from askdocs.service.serving import uvicorn_options
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from service.limits import RateLimit
-from service.serving import uvicorn_options
 from tests.security.asgi import run
 from tests.service.conftest import start_server
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import uvicorn
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.service.app import create_app
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from service.app import create_app
 
 if TYPE_CHECKING:  # playwright is imported where a browser is needed, not by every test here
     from playwright.sync_api import Browser, BrowserContext, Page

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.service.app import create_app
+from askdocs.service.routes.admin import safe_name
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from service.app import create_app
-from service.routes.admin import safe_name
 
 if TYPE_CHECKING:
     from tests.service.conftest import LiveServer

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from askdocs.evals.sets import PRODUCT
+from askdocs.index.collection import Collection
+from askdocs.index.writer import ingest_paths
+from askdocs.service.answerer import NO_ANSWER, Answerer
+from askdocs.service.conversation import Turn
 from askdocs.settings import Settings
-from evals.sets import PRODUCT
-from index.collection import Collection
-from index.writer import ingest_paths
-from service.answerer import NO_ANSWER, Answerer
-from service.conversation import Turn
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from askdocs.service.app import create_app
 from askdocs.settings import Settings
-from service.app import create_app
 
 
 @pytest.fixture(scope="module")

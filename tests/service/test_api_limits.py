@@ -26,11 +26,11 @@ import pytest
 import uvicorn
 from pydantic import ValidationError
 
+from askdocs.evals.crash import FakeEmbedder, fake_settings
+from askdocs.index.writer import ingest_paths
+from askdocs.service.app import create_app
+from askdocs.service.limits import BodySizeLimit, RateLimit
 from askdocs.settings import Settings
-from evals.crash import FakeEmbedder, fake_settings
-from index.writer import ingest_paths
-from service.app import create_app
-from service.limits import BodySizeLimit, RateLimit
 
 ADMIN_KEY = "Correct-Horse-Battery-Staple"
 ALLOWED = "https://www.example.org"

@@ -15,10 +15,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.index.writer import ingest_paths
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from index.writer import ingest_paths
 
 if TYPE_CHECKING:
     from tests.service.conftest import LiveServer, StaticSite

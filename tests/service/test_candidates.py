@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from index.collection import SearchHit
-from index.store import StoredChunk
-from ingest.models import Chunk
-from service.answerer.candidates import HEADING, LIST, QUESTION, TABLE, TEXT, gather, line_kind
+from askdocs.index.collection import SearchHit
+from askdocs.index.store import StoredChunk
+from askdocs.ingest.models import Chunk
+from askdocs.service.answerer.candidates import (
+    HEADING,
+    LIST,
+    QUESTION,
+    TABLE,
+    TEXT,
+    gather,
+    line_kind,
+)
 
 
 def _hit(doc_id: str, text: str, start: int = 0, section: str | None = None) -> SearchHit:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
+from askdocs.service.app import create_app
 from askdocs.settings import Settings
-from index.collection import Collection
-from index.embedder import Embedder
-from service.app import create_app
 
 ALLOWED = "https://docs.example.org"
 OTHER = "https://evil.example.net"

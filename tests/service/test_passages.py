@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.passages import around
+from askdocs.service.app import create_app
+from askdocs.service.passages import around
 
 QUESTION = "How many programmes did Spotlight run in its first phase?"
 

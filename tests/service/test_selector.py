@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from askdocs.index.collection import SearchHit
+from askdocs.index.store import StoredChunk
+from askdocs.ingest.models import Chunk
+from askdocs.service.answerer.candidates import Candidate, gather
+from askdocs.service.answerer.features import asks_yes_or_no
+from askdocs.service.answerer.selector import select
 from askdocs.settings import AnswerConfig
-from index.collection import SearchHit
-from index.store import StoredChunk
-from ingest.models import Chunk
-from service.answerer.candidates import Candidate, gather
-from service.answerer.features import asks_yes_or_no
-from service.answerer.selector import select
 
 TEXT = (
     "Can I cancel at any time?\n"

@@ -19,9 +19,9 @@ KEYS = {"id", "question", "answers", "answerable", "split"}
 
 
 def main() -> int:
-    from evals.relevance import normalise
-    from ingest.documents import discover, load_documents
-    from ingest.models import Document
+    from askdocs.evals.relevance import normalise
+    from askdocs.ingest.documents import discover, load_documents
+    from askdocs.ingest.models import Document
 
     files, skipped = discover([HERE / "docs"])
     loaded = list(load_documents(files))

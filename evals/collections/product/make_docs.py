@@ -1,6 +1,6 @@
 """Regenerate the binary documents of the Quillbox product collection (PDF and DOCX).
 
-    python -m evals.collections.product.make_docs      # writes docs/admin-guide.pdf and
+    python -m askdocs.evals.collections.product.make_docs      # writes docs/admin-guide.pdf and
                                                       # docs/security-whitepaper.docx
 
 The PDF is written by hand (objects, xref, trailer) with the writer of
