@@ -11,12 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_wheel_installs_only_the_askdocs_package_with_its_data(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation"]
-        + ["--quiet", "--wheel-dir", str(tmp_path)],
-        check=True,
-        cwd=tmp_path,
-    )
+    build = ["wheel", str(ROOT), "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path)]
+    subprocess.run([sys.executable, "-m", "pip", *build, "--quiet"], check=True, cwd=tmp_path)
     (wheel,) = tmp_path.glob("askdocs-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     top_level = {name.split("/")[0] for name in names}
