@@ -10,6 +10,8 @@ AskdocsError
 │   │                          junk, or no version is intact (the service answers 503)
 │   └── IndexLockedError       another ingest holds the write lock
 ├── ModelError             the embedding model cannot be loaded
+│   └── ExportError            it cannot be exported to ONNX or quantised (the embedder logs it
+│                              and runs the model on torch instead)
 └── NotFoundError          a document id that is not in the collection
 """
 
@@ -56,6 +58,10 @@ class IndexLockedError(IndexError_):
 
 class ModelError(AskdocsError):
     """The embedding model cannot be loaded."""
+
+
+class ExportError(ModelError):
+    """The embedding model cannot be exported to ONNX or quantised to int8."""
 
 
 class NotFoundError(AskdocsError):

@@ -20,6 +20,10 @@ SAMPLE_CORPUS = ROOT / "evals" / "corpus"
 # The benchmark datasets lie in ../shared beside the repository, wherever that is.
 DATASETS = ROOT.parent / "shared" / "datasets"
 SAMPLE_QUESTIONS = ROOT / "evals" / "questions" / "sample.jsonl"
+# ONNX exports of the model for the tests: in the repository's .cache (ignored by git), never the
+# user's ~/.cache. Kept between runs, keyed by the model's files like any export, so the export
+# (~7 s) and the int8 quantisation are paid on the first run only.
+ONNX_CACHE = ROOT / ".cache" / "onnx"
 
 
 @pytest.fixture(autouse=True)
@@ -28,13 +32,21 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith("ASKDOCS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # caches go under the temporary HOME
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The packaged all-MiniLM-L6-v2, loaded once for the whole run."""
-    model = Embedder()
+def onnx_cache() -> Path:
+    """Where the session's embedders keep ONNX exports (session fixtures are set up before the
+    environment is isolated, so they name their cache rather than find it through HOME)."""
+    return ONNX_CACHE
+
+
+@pytest.fixture(scope="session")
+def embedder(onnx_cache: Path) -> Embedder:
+    """The packaged all-MiniLM-L6-v2 on the default backend, loaded once for the whole run."""
+    model = Embedder(cache_dir=onnx_cache)
     model.encode_query("warm-up")
     return model
 

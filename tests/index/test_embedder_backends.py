@@ -1,18 +1,27 @@
-"""The ONNX backends against torch, with the real packaged model, exported once per session into a
-temporary cache folder."""
+"""The ONNX backends against torch, with the real packaged model, exported once into the test
+cache folder (see conftest); and the fallback to torch when the export fails."""
 
 from __future__ import annotations
 
+import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from pydantic import ValidationError
 
-import askdocs.index.embedder as embedder_module
 from askdocs.errors import ModelError
-from askdocs.index.embedder import Embedder
-from askdocs.settings import Settings
+from askdocs.index.embedder import Embedder, resolve_model
+from askdocs.index.onnx_export import (
+    FP32_FILE,
+    INT8_FILE,
+    META_FILE,
+    TOKENIZER_FILE,
+    OnnxExporter,
+    export_key,
+)
+from askdocs.settings import PACKAGED_MODEL, Settings
 
 SAMPLES = [
     "hello world",
@@ -34,11 +43,6 @@ INT8_MEAN_COSINE = 0.98
 
 
 @pytest.fixture(scope="session")
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("onnx-cache")
-
-
-@pytest.fixture(scope="session")
 def torch_embedder() -> Embedder:
     return Embedder(backend="torch")
 
@@ -52,6 +56,48 @@ def onnx_embedder(onnx_cache: Path) -> Embedder:
 def int8_embedder(onnx_cache: Path, onnx_embedder: Embedder) -> Embedder:
     onnx_embedder.encode(["export the fp32 model first"])
     return Embedder(backend="onnx-int8", cache_dir=onnx_cache)
+
+
+@pytest.fixture(scope="session")
+def export_folder(onnx_cache: Path, onnx_embedder: Embedder) -> Path:
+    """The session's export of the packaged model (fp32)."""
+    onnx_embedder.encode(["export"])
+    return onnx_cache / export_key(resolve_model(PACKAGED_MODEL))
+
+
+class CopyingExporter(OnnxExporter):
+    """Exports by copying the session's export (the real export takes ~7 s); counts its work."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+        self.calls: list[str] = []
+
+    def export(self, path: str, folder: Path) -> None:
+        self.calls.append(f"export to {folder}")
+        for name in (META_FILE, FP32_FILE, TOKENIZER_FILE):
+            shutil.copy2(self.source / name, folder / name)
+
+    def quantize(self, source: Path, target: Path) -> None:
+        self.calls.append(f"quantize to {target}")
+        super().quantize(source, target)
+
+
+class BrokenExporter(CopyingExporter):
+    """Fails at one step ("export" or "quantize"), as a tracer or quantiser error would."""
+
+    def __init__(self, source: Path, failing: str) -> None:
+        super().__init__(source)
+        self.failing = failing
+
+    def export(self, path: str, folder: Path) -> None:
+        if self.failing == "export":
+            raise RuntimeError("the export step broke")
+        super().export(path, folder)
+
+    def quantize(self, source: Path, target: Path) -> None:
+        if self.failing == "quantize":
+            raise RuntimeError("the quantize step broke")
+        super().quantize(source, target)
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -101,38 +147,77 @@ def test_token_counts_and_limits_equal_across_backends(
     assert not onnx_embedder.fits(SAMPLES[-1])
 
 
-def test_export_is_cached_and_reused(
-    onnx_cache: Path,
-    onnx_embedder: Embedder,
-    int8_embedder: Embedder,
-    monkeypatch: pytest.MonkeyPatch,
+def test_backend_in_use_is_the_one_asked_for(
+    torch_embedder: Embedder, onnx_embedder: Embedder, int8_embedder: Embedder
 ) -> None:
-    onnx_embedder.encode(["load"])
+    for model in (torch_embedder, onnx_embedder, int8_embedder):
+        assert model.backend_in_use == model.backend
+
+
+def test_export_is_cached_and_reused(
+    onnx_cache: Path, export_folder: Path, int8_embedder: Embedder
+) -> None:
     int8_embedder.encode(["load"])
-    (folder,) = [p for p in onnx_cache.iterdir() if not p.name.startswith(".")]
-    files = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    assert {"model.onnx", "model_qint8.onnx", "tokenizer.json", "askdocs_onnx.json"} <= set(files)
-
-    def refuse(*args: object) -> None:
-        raise AssertionError("exported again")
-
-    monkeypatch.setattr(embedder_module, "_export_onnx", refuse)
-    monkeypatch.setattr(embedder_module, "_quantize", refuse)
+    files = {p.name: p.stat().st_mtime_ns for p in export_folder.iterdir()}
+    assert {FP32_FILE, INT8_FILE, TOKENIZER_FILE, META_FILE} <= set(files)
+    exporter = CopyingExporter(export_folder)
     for backend in ("onnx", "onnx-int8"):
-        again = Embedder(backend=backend, cache_dir=onnx_cache)
+        again = Embedder(backend=backend, cache_dir=onnx_cache, exporter=exporter)
         assert again.encode(["reuse"]).shape == (1, 384)
-    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == files
+        assert again.backend_in_use == backend
+    assert exporter.calls == []
+    assert {p.name: p.stat().st_mtime_ns for p in export_folder.iterdir()} == files
 
 
 def test_unwritable_cache_exports_to_a_temporary_folder(
-    tmp_path: Path, onnx_embedder: Embedder, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    export_folder: Path,
+    onnx_embedder: Embedder,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    model = Embedder(backend="onnx", cache_dir=blocker / "cache")
+    exporter = CopyingExporter(export_folder)
+    model = Embedder(backend="onnx", cache_dir=blocker / "cache", exporter=exporter)
     expected = onnx_embedder.encode(SAMPLES[:3])
     assert _cosines(model.encode(SAMPLES[:3]), expected).min() >= 0.99999
+    assert model.backend_in_use == "onnx"
     assert "cannot write the ONNX cache" in caplog.text
+    # The temporary folder is gone once the model has read it.
+    (export,) = exporter.calls
+    assert not Path(export.removeprefix("export to ")).exists()
+
+
+@pytest.mark.parametrize(("failing", "backend"), [("export", "onnx"), ("quantize", "onnx-int8")])
+def test_a_failed_export_falls_back_to_torch_and_says_so(
+    failing: str,
+    backend: str,
+    tmp_path: Path,
+    export_folder: Path,
+    torch_embedder: Embedder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = Embedder(
+        backend=backend,  # type: ignore[arg-type]
+        cache_dir=tmp_path / "cache",
+        exporter=BrokenExporter(export_folder, failing),
+    )
+    with caplog.at_level(logging.WARNING, logger="askdocs.embedder"):
+        vectors = model.encode(SAMPLES)
+    assert model.backend_in_use == "torch" and model.backend == backend
+    np.testing.assert_allclose(vectors, torch_embedder.encode(SAMPLES), atol=1e-6)
+    (warning,) = [r for r in caplog.records if "using torch instead" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert f"the {failing} step broke" in warning.getMessage()
+
+
+def test_a_model_that_is_no_folder_falls_back_to_torch_which_names_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = Embedder(str(tmp_path / "missing-model"), cache_dir=tmp_path / "cache")
+    with pytest.raises(ModelError, match="no such folder"):
+        model.encode(["x"])
+    assert "is not a local folder" in caplog.text and "using torch instead" in caplog.text
 
 
 def test_unknown_backend_is_a_clear_error() -> None:

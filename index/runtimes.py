@@ -1,0 +1,148 @@
+"""The two ways the embedding model runs, behind one protocol: sentence-transformers on PyTorch,
+and an ONNX export on onnxruntime with tokenising, pooling and normalising in numpy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from askdocs.errors import ModelError
+from askdocs.index.model_source import load_sentence_transformer
+from askdocs.index.onnx_export import FP32_FILE, INT8_FILE, META_FILE, TOKENIZER_FILE
+from askdocs.index.pooling import normalise, pool, pool_spans
+from askdocs.settings import EmbeddingBackend
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
+
+# Per text, a vector for each of its character spans, or None where the runtime could not pool
+# that span from the text's own pass (the caller then embeds the span's text on its own).
+SpanVectors = list[list[np.ndarray | None]]
+Spans = list[list[tuple[int, int]]]
+# A runtime's encode_spans.
+SpanEncoder = Callable[[list[str], Spans], tuple[np.ndarray, SpanVectors]]
+
+
+class Runtime(Protocol):
+    """A loaded embedding model: counts its tokens and turns texts into unit-length vectors."""
+
+    backend: EmbeddingBackend
+    dimension: int
+    max_tokens: int
+
+    def count_tokens(self, text: str) -> int:
+        """Number of model tokens in `text`, without special tokens."""
+        ...
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One batch of `texts` as unit-length float32 rows."""
+        ...
+
+    def encode_spans(self, texts: list[str], spans: Spans) -> tuple[np.ndarray, SpanVectors]:
+        """`encode(texts)`, and a vector for each character span of each text (see SpanVectors)."""
+        ...
+
+
+class TorchRuntime:
+    """sentence-transformers on PyTorch, as the model was trained."""
+
+    backend: EmbeddingBackend = "torch"
+
+    def __init__(self, path: str) -> None:
+        self.st = load_sentence_transformer(path)
+        dim = self.st.get_embedding_dimension()
+        if dim is None:
+            raise ModelError(f"model {path!r} does not report its dimension")
+        if self.st.max_seq_length is None:
+            raise ModelError(f"model {path!r} does not report its max_seq_length")
+        self.dimension = int(dim)
+        self.max_tokens = int(self.st.max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.st.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out: np.ndarray = self.st.encode(
+            texts,
+            batch_size=len(texts),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return out
+
+    def encode_spans(self, texts: list[str], spans: Spans) -> tuple[np.ndarray, SpanVectors]:
+        """`encode(texts)` and no span vectors (all None): sentence-transformers does not give
+        token offsets with its token vectors, so every span is embedded on its own."""
+        return self.encode(texts), [[None] * len(row) for row in spans]
+
+
+class OnnxRuntime:
+    """An exported transformer on onnxruntime; tokenising, pooling and normalising around it."""
+
+    def __init__(self, folder: Path, int8: bool) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.backend: EmbeddingBackend = "onnx-int8" if int8 else "onnx"
+        meta = json.loads((folder / META_FILE).read_text())
+        self.dimension = int(meta["dimension"])
+        self.max_tokens = int(meta["max_seq_length"])
+        self.pooling: str = meta["pooling"]
+        self.lower: bool = bool(meta["do_lower_case"])
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(folder / (INT8_FILE if int8 else FP32_FILE)),
+            options,
+            providers=["CPUExecutionProvider"],
+        )
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.counter = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self.counter.no_truncation()
+        self.counter.no_padding()
+        self.batcher = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self.batcher.enable_truncation(max_length=self.max_tokens)
+        self.batcher.enable_padding(
+            pad_id=int(meta["pad_id"]), pad_token=meta["pad_token"], direction=meta["padding_side"]
+        )
+
+    def count_tokens(self, text: str) -> int:
+        text = text.lower() if self.lower else text
+        return len(self.counter.encode(text, add_special_tokens=False).ids)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        tokens, mask, _ = self._run([t.lower() if self.lower else t for t in texts])
+        return normalise(pool(tokens, mask, self.pooling))
+
+    def encode_spans(self, texts: list[str], spans: Spans) -> tuple[np.ndarray, SpanVectors]:
+        """`encode(texts)`, and each span pooled from the same pass: the mean of the token vectors
+        inside it. None for a span no token falls inside, and for all spans when the model does
+        not pool by mean (a mean of the span's tokens would not be its vector then)."""
+        lowered = [t.lower() if self.lower else t for t in texts]
+        tokens, mask, encodings = self._run(lowered)
+        vectors = normalise(pool(tokens, mask, self.pooling))
+        out: SpanVectors = []
+        for i, (text, low, encoding) in enumerate(zip(texts, lowered, encodings, strict=True)):
+            # Offsets index the lower-cased text; they hold for the original only when lowering
+            # kept its length (it almost always does).
+            if self.pooling == "mean" and len(low) == len(text):
+                out.append(pool_spans(tokens[i], mask[i], encoding.offsets, spans[i]))
+            else:
+                out.append([None] * len(spans[i]))
+        return vectors, out
+
+    def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[Encoding]]:
+        """One pass of the model: (token vectors, attention mask, the tokenizer's encodings)."""
+        encodings = self.batcher.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        tokens: np.ndarray = self.session.run(None, feeds)[0]
+        return tokens, mask, encodings
