@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from string import Template
+from typing import NamedTuple
 
 from askdocs.service.schemas import AskRequest
 
@@ -36,17 +36,16 @@ PAGES = {
 FRONT_ENDS = ("chat.js", "widget.js")
 
 
-@dataclass(frozen=True)
-class Asset:
-    """A response body with its content type and a strong ETag."""
+class Asset(NamedTuple):
+    """A response body, its content type and a strong ETag (made once, from the body)."""
 
     body: bytes
     media_type: str
+    etag: str
 
-    @property
-    def etag(self) -> str:
-        """A strong validator: the body's hash."""
-        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+def _asset(body: bytes, media_type: str) -> Asset:
+    return Asset(body, media_type, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 
 
 def api_limits() -> dict[str, int]:
@@ -90,7 +89,7 @@ def _assemble(name: str, stamp: tuple[tuple[str, int], ...]) -> Asset:
         title, script_name = PAGES[name]
         layout = Template(_read("layout.html"))
         html = layout.substitute(title=title, script=script_name, body=_read(name))
-        return Asset(html.encode(), HTML)
+        return _asset(html.encode(), HTML)
     text = (
         f"/*! askdocs {name}: {CORE} and {name} from askdocs/service/static, one script. */\n"
         '(() => {\n"use strict";\n\n'
@@ -101,7 +100,7 @@ def _assemble(name: str, stamp: tuple[tuple[str, int], ...]) -> Asset:
         + _read(name)
         + "})();\n"
     )
-    return Asset(text.encode(), JS)
+    return _asset(text.encode(), JS)
 
 
 def _read(name: str) -> str:
