@@ -67,29 +67,32 @@ def limits_line() -> str:
 
 
 def page(name: str) -> Asset:
-    """A page: `layout.html` with the body in `name` (one of PAGES)."""
-    return _assemble(name, _stamp("layout.html", name))
+    """A page: `layout.html` around the body in `name` (one of PAGES)."""
+    title, script_name = PAGES[name]
+    return _page(name, title, script_name, _stamp("layout.html", name))
 
 
 def script(name: str) -> Asset:
     """A front end (one of FRONT_ENDS): the limits, the core, its own source, in one function."""
     if name not in FRONT_ENDS:
         raise KeyError(name)
-    return _assemble(name, _stamp(CORE, name))
+    return _script(name, _stamp(CORE, name))
 
 
 def _stamp(*files: str) -> tuple[tuple[str, int], ...]:
-    # The cache key: a file's modification time changes when it is edited.
+    # Part of the cache key: a file's modification time changes when it is edited.
     return tuple((f, (STATIC / f).stat().st_mtime_ns) for f in files)
 
 
-@lru_cache(maxsize=16)
-def _assemble(name: str, stamp: tuple[tuple[str, int], ...]) -> Asset:
-    if name in PAGES:
-        title, script_name = PAGES[name]
-        layout = Template(_read("layout.html"))
-        html = layout.substitute(title=title, script=script_name, body=_read(name))
-        return _asset(html.encode(), HTML)
+@lru_cache(maxsize=8)
+def _page(name: str, title: str, script_name: str, stamp: object) -> Asset:
+    layout = Template(_read("layout.html"))
+    html = layout.substitute(title=title, script=script_name, body=_read(name))
+    return _asset(html.encode(), HTML)
+
+
+@lru_cache(maxsize=8)
+def _script(name: str, stamp: object) -> Asset:
     text = (
         f"/*! askdocs {name}: {CORE} and {name} from askdocs/service/static, one script. */\n"
         '(() => {\n"use strict";\n\n'

@@ -6,13 +6,16 @@ scripts need no index or model.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from askdocs.service import assets
 from askdocs.service.app import create_app
 from askdocs.service.assets import CORE, STATIC, api_limits, limits_line
 from askdocs.service.schemas import AskRequest
@@ -124,3 +127,15 @@ def test_pages_are_the_layout_around_their_body(
     assert re.search(r"<title>[^<$]+</title>", html)
     etag = response.headers["etag"]
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_an_edited_source_is_served_anew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    static = Path(shutil.copytree(STATIC, tmp_path / "static"))
+    monkeypatch.setattr(assets, "STATIC", static)
+    first = assets.script("widget.js")
+    assert assets.script("widget.js") is first  # served from memory while nothing changes
+    core = static / CORE
+    core.write_text(core.read_text(encoding="utf-8") + "// edited\n", encoding="utf-8")
+    os.utime(core, ns=(core.stat().st_atime_ns, core.stat().st_mtime_ns + 1_000_000))
+    edited = assets.script("widget.js")
+    assert b"// edited\n" in edited.body and edited.etag != first.etag
