@@ -22,7 +22,7 @@ function el(tag, attrs, ...children) {
 
 /**
  * A conversation shown in the list `log` and asked from `form` (its textarea `box`, its
- * submit button `send`). What differs between the front ends comes in `options`:
+ * submit button `send`). What differs between the front ends comes in the options `o`:
  *   base         the service's origin ("" on its own pages); credentials: fetch's mode
  *   storeKey     where sessionStorage keeps the conversation; remember() adds fields to it
  *   compact      no "You" / "askdocs" labels and no visible "Sources" heading
