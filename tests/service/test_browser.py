@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
 from askdocs.index.writer import ingest_paths
+from askdocs.service.assets import api_limits
 from askdocs.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ HOSTILE_CSS = """
   button { display: none !important; width: 3px !important; }
   section, ol, li, form, textarea, h2, h4, blockquote, mark, a, svg, span {
     display: none !important; }
-  .launcher, .panel, .src, .log { background: red !important; display: none !important; }
+  .launcher, .panel, .source, .log { background: red !important; display: none !important; }
 """
 # Plain text keeps every character (the Markdown loader would drop the link syntax); the file
 # name, and so the title, carries markup too.
@@ -83,7 +84,7 @@ def open_widget(page: Page) -> Locator:
 
 def ask_widget(page: Page, dialog: Locator, question: str) -> Locator:
     """Ask in the widget; return the answer bubble."""
-    answers = dialog.locator(".msg.bot, .msg.notice, .msg.error")
+    answers = dialog.locator(".turn.answer, .turn.notice, .turn.error")
     before = answers.count()
     dialog.get_by_label("Your question").fill(question)
     dialog.get_by_role("button", name="Send").click()
@@ -242,7 +243,7 @@ def test_widget_on_hostile_page_answers_with_sources(
     page: Page, live_server: LiveServer, host_site: StaticSite, tmp_path: Path
 ) -> None:
     probe = (
-        '<p class="msg user notice" id="probe">Host text using the widget\'s class names.</p>'
+        '<p class="turn user notice" id="probe">Host text using the widget\'s class names.</p>'
         '<div class="panel">The shop\'s own panel</div><button type="button">Buy</button>'
     )
     url = host_site.write(
@@ -261,7 +262,7 @@ def test_widget_on_hostile_page_answers_with_sources(
     expect(dialog.get_by_text("Hello! Ask about our programmes.")).to_be_visible()
     answer = ask_widget(page, dialog, QUESTION)
     expect(answer).to_contain_text(EVIDENCE)
-    source = answer.locator(".src").first
+    source = answer.locator(".source").first
     expect(source).to_be_visible()
     expect(source.locator("mark")).to_contain_text(EVIDENCE)
     expect(source.locator("blockquote")).to_contain_text("…")  # context from the passage route
@@ -274,7 +275,7 @@ def test_widget_on_hostile_page_answers_with_sources(
 
     # The page's CSS did not reach inside: the widget keeps its own font, colours and layout.
     style = dialog.evaluate(
-        "e => { const s = getComputedStyle(e.querySelector('.msg.bot p'));"
+        "e => { const s = getComputedStyle(e.querySelector('.turn.answer p'));"
         " return [s.fontFamily, s.color, s.letterSpacing, getComputedStyle(e).display]; }"
     )
     assert "Comic" not in style[0] and style[1] != "rgb(255, 0, 255)"
@@ -319,7 +320,7 @@ def test_widget_fills_a_phone_screen(
     assert (round(box["x"]), round(box["y"])) == (0, 0)
     assert (round(box["width"]), round(box["height"])) == (PHONE["width"], PHONE["height"])
     answer = ask_widget(page, dialog, QUESTION)
-    expect(answer.locator(".src").first).to_be_in_viewport()
+    expect(answer.locator(".source").first).to_be_in_viewport()
     expect(dialog.get_by_role("button", name="Close chat")).to_be_in_viewport()
     page.screenshot(path=str(tmp_path / "widget-phone.png"))
 
@@ -337,7 +338,7 @@ def test_widget_remembers_the_conversation_across_pages(
     expect(page.get_by_role("heading", name="Second page")).to_be_visible()
     dialog = page.get_by_role("dialog", name="Ask our docs")
     expect(dialog).to_be_visible()  # it was open: it stays open
-    expect(dialog.locator(".msg.user").first).to_have_text(first)
+    expect(dialog.locator(".turn.user").first).to_have_text(first)
     with page.expect_request(f"{live_server.url}/api/ask") as request:
         answer = ask_widget(
             page, dialog, "Is there a quota for women in the security forces there?"
@@ -381,7 +382,7 @@ def test_widget_renders_hostile_document_text_as_text(
     expect(answer).to_contain_text("""<img src=x onerror="window.__pwned='img'">""")
     expect(answer).to_contain_text("<script>window.__pwned='script'</script>")
     expect(answer).to_contain_text("[zebra ledger link](javascript:window.__pwned='link')")
-    source = answer.locator(".src").first
+    source = answer.locator(".source").first
     expect(source.locator("h4")).to_contain_text("Zebra audit <img src=x onerror=window.__pwned=1>")
     injected = page.evaluate(
         f"{SHADOW}.querySelectorAll('img, script, iframe, a[href^=\"javascript:\"]').length"
@@ -481,7 +482,7 @@ def test_widget_works_with_the_keyboard_alone(
 
     page.keyboard.type(QUESTION)
     page.keyboard.press("Enter")
-    expect(dialog.locator(".msg.bot .src").first).to_contain_text(EVIDENCE)
+    expect(dialog.locator(".turn.answer .source").first).to_contain_text(EVIDENCE)
     assert _focused_in_widget(page).startswith("textarea")  # ready for the next question
     page.keyboard.press("Tab")
     assert _focused_in_widget(page) == "button.send|Send"
@@ -490,3 +491,48 @@ def test_widget_works_with_the_keyboard_alone(
     expect(dialog).to_be_hidden()
     assert _focused_in_widget(page) == "button.launcher|Ask our docs"
     assert launcher.get_attribute("aria-expanded") == "false"
+
+
+# 6. One core for both front ends -------------------------------------------------------------
+
+LONG_TURN = "Tell me more about the Spotlight Initiative in Mali and its programmes. " * 140
+
+
+@pytest.mark.parametrize("front_end", ["page", "widget"])
+def test_both_front_ends_send_history_within_the_api_limits(
+    page: Page, live_server: LiveServer, host_site: StaticSite, front_end: str
+) -> None:
+    """A stored conversation longer than the API takes: the core trims what it sends to the
+    limits the server states, so the question is answered, not refused with a 422."""
+    limits = api_limits()
+    assert len(LONG_TURN) > limits["turnChars"]
+    seeded = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"{i} {LONG_TURN}"}
+        for i in range(limits["historyTurns"] + 10)
+    ]
+    if front_end == "page":
+        url, key = live_server.url + "/", "askdocs:chat"
+    else:
+        url = host_site.write("limits.html", host_page(live_server, "Limits shop"))
+        key = f"askdocs-widget:{live_server.url}"
+    stored = json.dumps({"turns": seeded})
+    page.add_init_script(f"sessionStorage.setItem({json.dumps(key)}, {json.dumps(stored)})")
+    page.goto(url)
+    dialog = None if front_end == "page" else open_widget(page)
+    box = (dialog or page).get_by_label("Your question")
+    assert box.evaluate("b => b.maxLength") == limits["questionChars"]
+    with page.expect_response("**/api/ask") as response:
+        answer = ask_widget(page, dialog, QUESTION) if dialog else ask_page(page, QUESTION)
+    assert response.value.status == 200
+    sent = json.loads(response.value.request.post_data or "{}")["history"]
+    kept = seeded[-limits["historyTurns"] :]
+    assert [t["content"][:3] for t in sent] == [t["content"][:3] for t in kept]
+    assert all(len(t["content"]) == limits["turnChars"] for t in sent)
+    card = answer.locator(".source").first
+    expect(card.locator("mark")).to_contain_text(EVIDENCE)
+    expect(card.locator(".excerpt")).to_contain_text("…")
+    before = page.url
+    answer.locator("a.cite").first.click()  # [1] takes focus to source card 1
+    expect(card).to_be_focused()
+    if front_end == "widget":
+        assert page.url == before  # inside its shadow root; the host page's URL is untouched

@@ -1,0 +1,110 @@
+"""The browser's files as served: pages in one layout, two scripts around one shared core.
+
+No build step: a response is assembled from the files in `service/static/` when first asked
+for (again after one of them changes) and then served from memory.
+
+- A page is `layout.html` around the page's own body (`index.html`, `document.html`).
+- `/static/chat.js` (the chat page) and `/widget.js` (the embeddable widget) are each one
+  script: `LIMITS`, `core.js` (the conversation, asking, rendering answers), then the front
+  end's own file, all inside one function, so the widget defines no globals on the sites that
+  embed it. `LIMITS` are POST /api/ask's limits as its request schema states them, so the
+  browser trims the history it sends to what the API accepts without copying a number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+from typing import NamedTuple
+
+from askdocs.service.schemas import AskRequest
+
+STATIC = Path(__file__).resolve().parent / "static"
+CORE = "core.js"
+JS = "text/javascript; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+
+# Each page: its title and its script; the body is the file of the same name.
+PAGES = {
+    "index.html": ("askdocs — ask your documents", "chat.js"),
+    "document.html": ("Document — askdocs", "document.js"),
+}
+# The two front ends: each is served under its source file's name, with the core ahead of it.
+FRONT_ENDS = ("chat.js", "widget.js")
+
+
+class Asset(NamedTuple):
+    """A response body, its content type and a strong ETag (made once, from the body)."""
+
+    body: bytes
+    media_type: str
+    etag: str
+
+
+def _asset(body: bytes, media_type: str) -> Asset:
+    return Asset(body, media_type, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+
+
+def api_limits() -> dict[str, int]:
+    """What POST /api/ask accepts, read from its request schema (the API's own statement)."""
+    schema = AskRequest.model_json_schema()
+    fields = schema["properties"]
+    turn = schema["$defs"]["HistoryTurn"]["properties"]
+    return {
+        "questionChars": fields["question"]["maxLength"],
+        "historyTurns": fields["history"]["maxItems"],
+        "turnChars": turn["content"]["maxLength"],
+    }
+
+
+def limits_line() -> str:
+    """The script line that gives the core the API's limits."""
+    limits = json.dumps(api_limits(), sort_keys=True)
+    return f"const LIMITS = Object.freeze({limits}); // POST /api/ask's limits\n"
+
+
+def page(name: str) -> Asset:
+    """A page: `layout.html` around the body in `name` (one of PAGES)."""
+    title, script_name = PAGES[name]
+    return _page(name, title, script_name, _stamp("layout.html", name))
+
+
+def script(name: str) -> Asset:
+    """A front end (one of FRONT_ENDS): the limits, the core, its own source, in one function."""
+    if name not in FRONT_ENDS:
+        raise KeyError(name)
+    return _script(name, _stamp(CORE, name))
+
+
+def _stamp(*files: str) -> tuple[tuple[str, int], ...]:
+    # Part of the cache key: a file's modification time changes when it is edited.
+    return tuple((f, (STATIC / f).stat().st_mtime_ns) for f in files)
+
+
+@lru_cache(maxsize=8)
+def _page(name: str, title: str, script_name: str, stamp: object) -> Asset:
+    layout = Template(_read("layout.html"))
+    html = layout.substitute(title=title, script=script_name, body=_read(name))
+    return _asset(html.encode(), HTML)
+
+
+@lru_cache(maxsize=8)
+def _script(name: str, stamp: object) -> Asset:
+    text = (
+        f"/*! askdocs {name}: {CORE} and {name} from askdocs/service/static, one script. */\n"
+        '(() => {\n"use strict";\n\n'
+        + limits_line()
+        + "\n"
+        + _read(CORE)
+        + "\n"
+        + _read(name)
+        + "})();\n"
+    )
+    return _asset(text.encode(), JS)
+
+
+def _read(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
