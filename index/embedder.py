@@ -532,3 +532,10 @@ class Embedder:
             if len(self._query_cache) > _QUERY_CACHE_SIZE:
                 self._query_cache.popitem(last=False)
         return vector
+
+    @property
+    def backend_in_use(self) -> str:
+        """The backend that actually runs the model: `backend` as asked, or "torch" where the
+        ONNX export cannot reproduce the model. Loads the model."""
+        self.model  # noqa: B018 - loading may fall back to torch, which sets `backend`
+        return self.backend
