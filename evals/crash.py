@@ -68,6 +68,11 @@ class FakeEmbedder(Embedder):
         """None: sentences are embedded on their own."""
         return None
 
+    @property
+    def backend_in_use(self) -> str:
+        """No model runs: word hashing is the backend (recorded in the manifest)."""
+        return "hashed-words"
+
     def count_tokens(self, text: str) -> int:
         """Words in `text`."""
         return len(_WORD.findall(text))

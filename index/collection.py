@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from askdocs.errors import CorruptIndexError, NotFoundError
+from askdocs.errors import CorruptIndexError, IncompatibleIndexError, NotFoundError
 from askdocs.index.embedder import Embedder
 from askdocs.index.fusion import convex_fusion
+from askdocs.index.integrity import FileStamp, file_checksum, stamp
 from askdocs.index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
-from askdocs.index.lexical import LexicalIndex
-from askdocs.index.manifest import Manifest, file_checksum
+from askdocs.index.lexical import TOKENIZER, LexicalIndex
+from askdocs.index.manifest import Manifest
 from askdocs.index.rerank import RerankConfig, rerank
 from askdocs.index.store import DocumentInfo, Store, StoredChunk
 from askdocs.index.vectors import VectorIndex
@@ -26,17 +26,6 @@ HYBRID_DEPTH = 4
 HYBRID_MIN_DEPTH = 1000
 
 log = logging.getLogger("askdocs.index")
-
-# What identifies a file's bytes on disk cheaply: (inode, size, modification time in ns).
-FileStamp = tuple[int, int, int] | None
-
-
-def _stamp(path: Path) -> FileStamp:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 @dataclass(frozen=True)
@@ -71,7 +60,7 @@ class Collection:
         self.rerank = rerank or RerankConfig()
         # Set when this is not the live version: why the live one could not be opened.
         self.warning: str | None = None
-        self._store_stamp: FileStamp = None
+        self._store_stamp: FileStamp | None = None
         self._check_lock = threading.Lock()
 
     @classmethod
@@ -87,23 +76,33 @@ class Collection:
 
         Raises IndexNotFoundError, IncompatibleIndexError (other model or format) or
         CorruptIndexError (CURRENT unreadable, the version unfinished, a file missing or, when
-        `check` is set, failing its checksum). With `fallback`, a corrupt live version gives
-        way to the newest older version that is intact, checksums included; `warning` then
-        says so. CorruptIndexError when none is.
+        `check` is set, failing its checksum: hashed on the first open of a version only, see
+        index/integrity.py). With `fallback`, a corrupt live version gives way to the newest
+        older version that is intact, checksums included; `warning` then says so.
+        CorruptIndexError when none is.
+
+        Searches use the weights the manifest records (the index is searched as it was built
+        and measured); query vectors may come from another backend of the same model, whose
+        vectors agree to rounding (index/embedder.py).
         """
         # Taken before the checksums are read, so a change made after them is noticed.
-        stamps = {p: _stamp(p / STORE) for p in version_dirs(root)}
+        stamps = {p: stamp(p / STORE) for p in version_dirs(root)}
         folder, manifest, warning = choose_version(root, deep=check, fallback=fallback)
         if warning is not None:
             log.warning("%s", warning)
         manifest.check_model(embedder.model_name, root)
+        if manifest.lexical_tokenizer != TOKENIZER:
+            raise IncompatibleIndexError(
+                f"the BM25 index at {root} was tokenized otherwise than this askdocs reads "
+                "queries; ingest your documents again into a new --index"
+            )
         view = cls(
             root,
             folder,
             manifest,
             Store(folder / STORE, readonly=True),
             VectorIndex.load(folder / VECTORS, manifest.vector_index),
-            LexicalIndex.load(folder / LEXICAL),
+            LexicalIndex.load(folder / LEXICAL, manifest.document_weight),
             embedder,
             rerank,
         )
@@ -122,21 +121,21 @@ class Collection:
         if self.store.failure is not None:
             raise CorruptIndexError(self.store.failure)
         path = self.folder / STORE
-        if _stamp(path) == self._store_stamp:
+        if stamp(path) == self._store_stamp:
             return
         with self._check_lock:
             if self.store.failure is not None:  # found by another thread meanwhile
                 raise CorruptIndexError(self.store.failure)
-            stamp = _stamp(path)
-            if stamp == self._store_stamp:
+            now = stamp(path)
+            if now == self._store_stamp:
                 return
-            if stamp is None or file_checksum(path) != self.manifest.checksums.get(STORE):
+            if now is None or file_checksum(path) != self.manifest.checksums.get(STORE):
                 self.store.failure = (
                     f"index file {path} changed on disk and fails its checksum: this index "
                     "version is corrupt"
                 )
                 raise CorruptIndexError(self.store.failure)
-            self._store_stamp = stamp  # touched, same bytes
+            self._store_stamp = now  # touched, same bytes
 
     def close(self) -> None:
         """Release the SQLite connection."""
@@ -163,7 +162,9 @@ class Collection:
         query_vector = self.embedder.encode_query(query)
         dense = self.vectors.search(query_vector, depth)
         lexical = self.lexical.search(query, depth)
-        fused = convex_fusion(dense, lexical, limit=max(k, self.rerank.depth))
+        fused = convex_fusion(
+            dense, lexical, self.manifest.dense_weight, limit=max(k, self.rerank.depth)
+        )
         reranked = rerank(fused, query, query_vector, self.store, self.lexical, self.rerank)
         return reranked[:k]
 

@@ -3,12 +3,13 @@
 INDEX/
   CURRENT              name of the live version (replaced atomically)
   .lock                held by the one process writing a new version
-  versions/NAME/       manifest.json, store.sqlite, vectors.faiss, bm25/
+  versions/NAME/       manifest.json, store.sqlite, vectors.faiss, bm25/, verified.json
   uploads/             files uploaded through the service (index/uploads.py)
 
 A version is *valid* when its manifest is present, complete (it lists the store, the vectors
 and the BM25 files) and every file it lists is there; the writer writes the manifest last and
-atomically, so a folder left by a crashed ingest is never valid.
+atomically, so a folder left by a crashed ingest is never valid. A version's files are hashed
+once; `verified.json` remembers it (index/integrity.py).
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from askdocs.errors import CorruptIndexError, IndexError_, IndexLockedError, IndexNotFoundError
-from askdocs.index.manifest import MANIFEST, Manifest, verify
+from askdocs.errors import (
+    CorruptIndexError,
+    IncompatibleIndexError,
+    IndexError_,
+    IndexLockedError,
+    IndexNotFoundError,
+)
+from askdocs.index.integrity import verify
+from askdocs.index.manifest import MANIFEST, Manifest
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
@@ -64,6 +72,11 @@ def current_version(root: Path) -> Path | None:
     return root / VERSIONS / name
 
 
+def index_of(version: Path) -> Path:
+    """The index folder a version folder belongs to."""
+    return version.parent.parent
+
+
 def version_dirs(root: Path) -> list[Path]:
     """Every version folder, oldest first (valid or not)."""
     folder = root / VERSIONS
@@ -77,13 +90,14 @@ def check_version(folder: Path, deep: bool = False) -> Manifest:
     """The manifest of a valid version; CorruptIndexError saying why `folder` is not one.
 
     Valid: manifest present, complete and every listed file there; with `deep`, every file
-    also matches its checksum (reads the whole version).
+    also matches its checksum (hashed once per version, see index/integrity.py).
+    IncompatibleIndexError for a version of another format.
     """
     if not folder.is_dir():
         raise CorruptIndexError(f"index version {folder} is missing")
     if not (folder / MANIFEST).is_file():
         raise CorruptIndexError(f"index version {folder} has no manifest (an unfinished write)")
-    manifest = Manifest.load(folder)
+    manifest = Manifest.load(folder, index_of(folder))
     listed = manifest.checksums
     if (
         STORE not in listed
@@ -92,7 +106,7 @@ def check_version(folder: Path, deep: bool = False) -> Manifest:
     ):
         raise CorruptIndexError(f"the manifest of {folder} does not list all index files")
     if deep:
-        verify(folder, manifest)
+        verify(folder, manifest.checksums)
     else:
         for name in listed:
             if not (folder / name).is_file():
@@ -186,13 +200,22 @@ def remove_stale_versions(root: Path) -> None:
     """Delete old versions and unfinished ones left by a crash; call with the write lock held.
 
     Never deletes the live version nor the newest valid one older than it (the fallback).
-    Without a readable CURRENT only invalid folders go: which version is live is unknown.
+    Without a readable CURRENT only invalid folders go: which version is live is unknown. An
+    index of another format is left whole: its versions are not this askdocs's to judge.
     """
     try:
         live = current_version(root)
     except CorruptIndexError as exc:
         log.warning("not removing old index versions: %s", exc)
         return
+    if live is not None and (live / MANIFEST).is_file():
+        try:
+            Manifest.load(live, root)
+        except IncompatibleIndexError as exc:
+            log.debug("not removing old index versions: %s", exc)  # the caller reports it
+            return
+        except CorruptIndexError:
+            pass  # judged below like any version that is not valid
     versions = version_dirs(root)
     if live is None:
         stale = [p for p in versions if not is_valid(p)]

@@ -1,11 +1,12 @@
 """BM25 lexical search over chunk texts (bm25s), English stop words and Snowball stemming.
 
-A chunk's score is its own BM25 score plus `DOCUMENT_WEIGHT` times the BM25 score of its whole
-document (the concatenation of the document's chunks, in a second index). A long document cut
-into chunks loses the words its other chunks hold (an abstract's title, the topic named once
-at the top); the document score puts them back, so a passage of a document that is about the
-query outranks a look-alike passage elsewhere. Measured in evals/README.md: +0.02 to +0.03
-nDCG@10 for BM25 on SciFact and NFCorpus, about +0.01 in hybrid.
+A chunk's score is its own BM25 score plus a weight (`DOCUMENT_WEIGHT` when the index is built,
+then the one its manifest records) times the BM25 score of its whole document (the concatenation
+of the document's chunks, in a second index). A long document cut into chunks loses the words
+its other chunks hold (an abstract's title, the topic named once at the top); the document score
+puts them back, so a passage of a document that is about the query outranks a look-alike
+passage elsewhere. Measured in evals/README.md: +0.02 to +0.03 nDCG@10 for BM25 on SciFact and
+NFCorpus, about +0.01 in hybrid.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ _IDS_FILE = "chunk_ids.json"
 _DOCUMENTS_DIR = "documents"  # the document-level index, beside the chunk-level one
 _OWNERS_FILE = "chunk_documents.json"  # row of each chunk's document in that index
 DOCUMENT_WEIGHT = 2.0
+# How texts become BM25 tokens, recorded in the manifest: a query must be read as the index was.
+TOKENIZER = "bm25s words of 2+ characters, lower-cased, English stop words out, Snowball English"
 
 
 # bm25s's own tokenisation (what the index is built with), redone for short texts: calling
@@ -57,34 +60,29 @@ def _bm25(texts: list[str]) -> bm25s.BM25:
 
 
 class LexicalIndex:
-    """A BM25 index whose rows are chunk ids, with an optional document-level index."""
+    """A BM25 index whose rows are chunk ids, with a document-level index beside it."""
 
     def __init__(
         self,
         bm25: bm25s.BM25 | None,
         ids: list[int],
-        documents: bm25s.BM25 | None = None,
-        owners: np.ndarray | None = None,
+        documents: bm25s.BM25 | None,
+        owners: np.ndarray,
+        document_weight: float = DOCUMENT_WEIGHT,
     ) -> None:
-        self.bm25 = bm25
+        self.bm25 = bm25  # None (and `documents` too) when no chunk is indexed
         self.ids = ids
         self.documents = documents
         self.owners = owners  # owners[row] = row of that chunk's document in `documents`
+        self.document_weight = document_weight
 
     @classmethod
-    def build(
-        cls, ids: list[int], texts: list[str], doc_ids: Sequence[str] | None = None
-    ) -> LexicalIndex:
-        """Index `texts`, row i belonging to chunk `ids[i]` of document `doc_ids[i]`.
-
-        Without `doc_ids` there is no document-level index and chunks score alone.
-        """
-        if not texts:
-            return cls(None, [])
-        if doc_ids is None:
-            return cls(_bm25(texts), ids)
+    def build(cls, ids: list[int], texts: list[str], doc_ids: Sequence[str]) -> LexicalIndex:
+        """Index `texts`, row i belonging to chunk `ids[i]` of document `doc_ids[i]`."""
         if len(doc_ids) != len(texts):
             raise ValueError("doc_ids must name the document of every text")
+        if not texts:
+            return cls(None, [], None, np.zeros(0, dtype=np.int64))
         rows: dict[str, int] = {}
         parts: list[list[str]] = []
         owners = np.empty(len(texts), dtype=np.int64)
@@ -100,38 +98,34 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         """Write the index as bm25s's JSON and .npy files (no pickle) plus the id lists."""
         folder.mkdir(parents=True, exist_ok=True)
-        if self.bm25 is not None:
-            self.bm25.save(str(folder), allow_pickle=False)
         (folder / _IDS_FILE).write_text(json.dumps(self.ids))
-        if self.documents is not None and self.owners is not None:
-            self.documents.save(str(folder / _DOCUMENTS_DIR), allow_pickle=False)
-            (folder / _OWNERS_FILE).write_text(json.dumps(self.owners.tolist()))
+        if self.bm25 is None or self.documents is None:
+            return
+        self.bm25.save(str(folder), allow_pickle=False)
+        self.documents.save(str(folder / _DOCUMENTS_DIR), allow_pickle=False)
+        (folder / _OWNERS_FILE).write_text(json.dumps(self.owners.tolist()))
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
-        """Read an index written by `save` (indexes written before the document level existed
-        load without it)."""
+    def load(cls, folder: Path, document_weight: float = DOCUMENT_WEIGHT) -> LexicalIndex:
+        """Read an index written by `save`, scoring documents with `document_weight`."""
         ids = json.loads((folder / _IDS_FILE).read_text())
         if not ids:
-            return cls(None, [])
+            return cls(None, [], None, np.zeros(0, dtype=np.int64), document_weight)
         bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False)
-        if not (folder / _OWNERS_FILE).is_file():
-            return cls(bm25, ids)
         documents = bm25s.BM25.load(str(folder / _DOCUMENTS_DIR), allow_pickle=False, mmap=False)
         owners = np.asarray(json.loads((folder / _OWNERS_FILE).read_text()), dtype=np.int64)
-        return cls(bm25, ids, documents, owners)
+        return cls(bm25, ids, documents, owners, document_weight)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """The best `k` chunk ids by score (zero scores left out), best first."""
-        if self.bm25 is None or k <= 0:
+        if self.bm25 is None or self.documents is None or k <= 0:
             return []
         tokens = tokenize([query])[0]
         if not tokens:
             return []
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
-        if self.documents is not None and self.owners is not None:
-            document_scores = np.asarray(self.documents.get_scores(tokens), dtype=np.float64)
-            scores += DOCUMENT_WEIGHT * document_scores[self.owners]
+        document_scores = np.asarray(self.documents.get_scores(tokens), dtype=np.float64)
+        scores += self.document_weight * document_scores[self.owners]
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         ranked = sorted(

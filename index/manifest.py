@@ -1,34 +1,60 @@
-"""The manifest of an index version: what built it, and checksums of its files."""
+"""The manifest of an index version: everything a search of it depends on, and checksums.
+
+`FORMAT_VERSION` goes up with each change of what a version holds; this askdocs reads its own
+format only, and an index of another one must be ingested again (no reader for old layouts).
+
+1. chunks with vectors (SQLite, FAISS), chunk-level BM25.
+2. sentence vectors in the store, document-level BM25; the manifest records the embedding
+   backend in use and how sentence vectors were made, all chunking settings, the BM25
+   tokenizer, and the fusion and document weights searches use; `verified.json`
+   (index/integrity.py).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+# How sentence vectors were made (Manifest.sentence_vectors).
+POOLED = "pooled from the chunk's pass"
+EMBEDDED = "embedded alone"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Manifest:
-    """Parameters an index was built with; opening it with others is refused."""
+    """How an index version was built. Searches use its weights; ingesting into it with other
+    embedding or chunking settings is refused (see index/writer.py)."""
 
+    # The embedding: model, vector length, tokens read per text, the backend that ran it
+    # (index/embedder.py; "onnx" may have fallen back to "torch") and how the vectors of
+    # answer sentences were made (POOLED or EMBEDDED).
     model: str
     dimension: int
     max_seq_length: int
+    embedding_backend: str
+    sentence_vectors: str
+    # Chunking (Settings.chunk_*).
     chunk_tokens: int
     chunk_overlap: int
+    chunk_paragraphs: bool
+    chunk_context: bool
+    # The search indexes: FAISS's spec, how BM25 tokenizes (index/lexical.py), the dense share
+    # of hybrid fusion (index/fusion.py) and the weight of a chunk's document's BM25 score.
     vector_index: str
-    documents: int = 0
-    chunks: int = 0
+    lexical_tokenizer: str
+    dense_weight: float
+    document_weight: float
+    documents: int
+    chunks: int
+    created: str
+    checksums: dict[str, str]
     format_version: int = FORMAT_VERSION
-    created: str = ""
-    checksums: dict[str, str] = field(default_factory=dict)
 
     def save(self, folder: Path) -> None:
         """Write manifest.json into `folder`, atomically: a manifest that is there is whole
@@ -41,8 +67,11 @@ class Manifest:
         os.replace(tmp, folder / MANIFEST)
 
     @classmethod
-    def load(cls, folder: Path) -> Manifest:
-        """Read manifest.json from `folder`."""
+    def load(cls, folder: Path, index: Path) -> Manifest:
+        """Read manifest.json from `folder`, a version of the index at `index`.
+
+        IncompatibleIndexError, saying to ingest again, for another format version.
+        """
         path = folder / MANIFEST
         try:
             data = json.loads(path.read_text())
@@ -52,50 +81,21 @@ class Manifest:
             raise CorruptIndexError(f"{path} does not hold a manifest")
         version = data.get("format_version")
         if version != FORMAT_VERSION:
+            written = f"format {version}" if isinstance(version, int) else "an unknown format"
             raise IncompatibleIndexError(
-                f"index at {folder} has format version {version}; this askdocs reads version "
-                f"{FORMAT_VERSION}. Re-create it: delete the folder and run askdocs ingest again."
+                f"the index at {index} is in {written}; this askdocs reads format "
+                f"{FORMAT_VERSION} only. Ingest your documents again into a new index "
+                f"(askdocs ingest PATH... --index NEW_FOLDER), or delete {index} and ingest again"
             )
         try:
             return cls(**data)
         except TypeError as exc:
-            raise CorruptIndexError(f"{path} has unexpected fields: {exc}") from exc
+            raise CorruptIndexError(f"{path} is not a manifest of format {version}: {exc}") from exc
 
-    def check_model(self, model: str, folder: Path) -> None:
+    def check_model(self, model: str, index: Path) -> None:
         """Refuse to use the index with another embedding model than the one that built it."""
         if model != self.model:
             raise IncompatibleIndexError(
-                f"index at {folder} was built with model {self.model!r}, but the configured model "
+                f"index at {index} was built with model {self.model!r}, but the configured model "
                 f"is {model!r}. Use that model (ASKDOCS_MODEL) or ingest into a new --index."
-            )
-
-
-def file_checksum(path: Path) -> str:
-    """sha256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def checksums(folder: Path) -> dict[str, str]:
-    """sha256 of every file below `folder` except the manifest, by relative path."""
-    return {
-        str(p.relative_to(folder)): file_checksum(p)
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
-    }
-
-
-def verify(folder: Path, manifest: Manifest) -> None:
-    """Raise CorruptIndexError when a file is missing or differs from its checksum."""
-    for name, expected in manifest.checksums.items():
-        path = folder / name
-        if not path.is_file():
-            raise CorruptIndexError(f"index file {path} is missing")
-        if file_checksum(path) != expected:
-            raise CorruptIndexError(
-                f"index file {path} is corrupted (checksum mismatch); re-run askdocs ingest "
-                "into a new --index"
             )

@@ -105,15 +105,6 @@ class Store:
             self.db = sqlite3.connect(path, check_same_thread=False)
             self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA foreign_keys = ON")
-        # Whether this store keeps sentence vectors (stores written before it did do not).
-        self.has_sentences = self._has_table("sentences")
-
-    @_reading
-    def _has_table(self, name: str) -> bool:
-        row = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).fetchone()
-        return row is not None
 
     def close(self) -> None:
         """Close the connection."""
@@ -172,8 +163,7 @@ class Store:
     def delete_document(self, doc_id: str) -> bool:
         """Remove a document and its chunks; True if it was there."""
         self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-        if self.has_sentences:
-            self.db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
+        self.db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
         cursor = self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return cursor.rowcount > 0
 
@@ -247,7 +237,7 @@ class Store:
     def sentence_vectors(self, keys: list[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
         """The stored vectors of the sentences asked for (those stored; others are missing)."""
         found: dict[SentenceKey, np.ndarray] = {}
-        if not keys or not self.has_sentences:
+        if not keys:
             return found
         for batch_start in range(0, len(keys), 300):
             batch = keys[batch_start : batch_start + 300]
@@ -260,12 +250,11 @@ class Store:
                 found[(doc_id, start, end)] = np.frombuffer(blob, dtype=np.float32)
         return found
 
+    @_reading
     def sentences_within(
         self, doc_id: str, start: int, end: int
     ) -> list[tuple[int, int, np.ndarray]]:
         """(start, end, vector) of the stored sentences of `doc_id` inside [start, end)."""
-        if not self.has_sentences:
-            return []
         rows = self.db.execute(
             "SELECT start, end, vector FROM sentences "
             "WHERE doc_id = ? AND start >= ? AND end <= ? ORDER BY start",

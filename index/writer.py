@@ -12,17 +12,11 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from askdocs.errors import (
-    CorruptIndexError,
-    IncompatibleIndexError,
-    IndexError_,
-    IndexLockedError,
-)
+from askdocs.errors import IndexError_, IndexLockedError
 from askdocs.index.embedder import Embedder
 from askdocs.index.layout import (
     LEXICAL,
@@ -36,7 +30,8 @@ from askdocs.index.layout import (
     write_lock,
 )
 from askdocs.index.lexical import LexicalIndex
-from askdocs.index.manifest import Manifest, checksums, file_checksum
+from askdocs.index.manifest import Manifest
+from askdocs.index.provenance import check_backend, check_base, check_compatible, describe
 from askdocs.index.store import Store
 from askdocs.index.uploads import reconcile
 from askdocs.index.vectors import VectorIndex
@@ -148,9 +143,9 @@ def ingest_documents(
         live = current_version(root)
         old_store = Store(live / STORE, readonly=True) if live else None
         try:
-            manifest = Manifest.load(live) if live is not None else None
+            manifest = Manifest.load(live, root) if live is not None else None
             if manifest is not None:
-                _check_compatible(manifest, embedder, settings, root)
+                check_compatible(manifest, embedder, settings, root)
             stored = old_store.hashes_by_source() if old_store else {}
             wanted_ids = set(remove_ids)
             to_write: list[Document] = []
@@ -175,7 +170,9 @@ def ingest_documents(
                 report.version = live.name
                 return report
             if live is not None and manifest is not None:
-                _check_base(live, manifest)
+                if to_write:
+                    check_backend(manifest, embedder, root)
+                check_base(live, manifest)
             report.version = _write_version(
                 root, old_store, to_write, wanted_ids, embedder, settings, report
             )
@@ -208,33 +205,6 @@ def _tidy_locked(root: Path) -> None:
     remove_stale_versions(root)
 
 
-def _check_base(live: Path, manifest: Manifest) -> None:
-    """Refuse to build on a live store that fails its checksum: the copy would carry the
-    damage into the new version under fresh checksums. (The vectors and BM25 are rebuilt.)"""
-    path = live / STORE
-    if file_checksum(path) != manifest.checksums.get(STORE):
-        raise CorruptIndexError(
-            f"the live index version {live.name} is corrupt ({path} fails its checksum); "
-            f"ingest will not build on it. Write the name of an intact older version from "
-            f"{live.parent} into {live.parent.parent / 'CURRENT'}, or ingest into a new --index"
-        )
-
-
-def _check_compatible(
-    manifest: Manifest, embedder: Embedder, settings: Settings, root: Path
-) -> None:
-    manifest.check_model(embedder.model_name, root)
-    if (manifest.chunk_tokens, manifest.chunk_overlap) != (
-        settings.chunk_tokens,
-        settings.chunk_overlap,
-    ):
-        raise IncompatibleIndexError(
-            f"index at {root} was chunked with {manifest.chunk_tokens} tokens and "
-            f"{manifest.chunk_overlap} overlap; the settings ask for {settings.chunk_tokens} and "
-            f"{settings.chunk_overlap}. Ingest into a new --index to change chunking."
-        )
-
-
 def _write_version(
     root: Path,
     old_store: Store | None,
@@ -258,18 +228,7 @@ def _write_version(
             )
         finally:
             store.close()
-        Manifest(
-            model=embedder.model_name,
-            dimension=embedder.dimension,
-            max_seq_length=embedder.max_tokens,
-            chunk_tokens=settings.chunk_tokens,
-            chunk_overlap=settings.chunk_overlap,
-            vector_index=vector_index,
-            documents=report.documents,
-            chunks=report.chunks,
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
-            checksums=checksums(folder),
-        ).save(folder)
+        describe(folder, embedder, settings, vector_index, (report.documents, report.chunks))
         fsync_tree(folder)
         switch_to(root, folder)
     except BaseException as exc:

@@ -156,9 +156,10 @@ class Answerer:
         self, candidates: list[Candidate], heading_keys: list[tuple[str, int, int]]
     ) -> dict[tuple[str, int, int], np.ndarray]:
         """Vectors of the candidates and of the headings above them, in one store read.
-        A candidate the store lacks is embedded now; a heading counts only where the store
-        has it (lines of five words or more, such as FAQ questions): embedding every short
-        label would cost each question."""
+        The store holds the answer sentences ingest cut (ingest/sentences.py); a candidate cut
+        otherwise (a list item or table row quoted whole) is embedded now. A heading counts
+        only where the store has it (lines of five words or more, such as FAQ questions):
+        embedding every short label would cost each question."""
         wanted = list(dict.fromkeys([c.key for c in candidates] + heading_keys))
         found = self.collection.store.sentence_vectors(wanted)
         missing = [c for c in candidates if c.key not in found]

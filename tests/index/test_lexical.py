@@ -23,7 +23,9 @@ def test_tokenize_agrees_with_bm25s_on_the_sample_corpus() -> None:
 
 
 def test_document_frequency_counts_chunks() -> None:
-    index = LexicalIndex.build([10, 11, 12], ["peace talks", "peace keeping", "mine action"])
+    index = LexicalIndex.build(
+        [10, 11, 12], ["peace talks", "peace keeping", "mine action"], ["a", "a", "b"]
+    )
     assert document_frequency(index, ["peac", "mine", "absent"]) == {
         "peac": 2,
         "mine": 1,

@@ -12,7 +12,6 @@ from askdocs.service.answerer import Answerer
 
 def test_every_answer_sentence_has_its_vector_stored(sample_collection: Collection) -> None:
     store = sample_collection.store
-    assert store.has_sentences
     for info in sample_collection.list_documents():
         text = sample_collection.get_document(info.id).text
         keys = [(info.id, s, e) for s, e in answer_sentences(text)]
@@ -59,13 +58,3 @@ def test_answering_embeds_only_the_question(
     )
     assert "34 programmes" in answer.answer
     assert sum(calls) <= 1  # the question itself (or nothing, when it is cached)
-
-
-def test_an_index_without_sentence_vectors_still_answers(
-    sample_collection: Collection, sample_settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sample_collection.store, "has_sentences", False)
-    answer = Answerer(sample_collection, sample_settings).answer(
-        "How many programmes did Spotlight run in its first phase?"
-    )
-    assert "34 programmes" in answer.answer

@@ -1,0 +1,112 @@
+"""How an index version was built: its manifest, written by the writer, and the ingests that
+would add to a version otherwise than it says, refused.
+
+What a search depends on is recorded (index/manifest.py). The embedding and chunking must match
+for an ingest to carry chunks over; the fusion and document weights need not: a new version
+takes this askdocs's, and searches of a version use the ones it records.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from askdocs.errors import CorruptIndexError, IncompatibleIndexError
+from askdocs.index.embedder import Embedder
+from askdocs.index.fusion import DENSE_WEIGHT
+from askdocs.index.integrity import checksums, remember, stamps, verify
+from askdocs.index.layout import STORE
+from askdocs.index.lexical import DOCUMENT_WEIGHT, TOKENIZER
+from askdocs.index.manifest import EMBEDDED, POOLED, Manifest
+from askdocs.settings import Settings
+
+
+def describe(
+    folder: Path, embedder: Embedder, settings: Settings, vector_index: str, counts: tuple[int, int]
+) -> None:
+    """Write the manifest of the version in `folder` holding (documents, chunks) `counts`, and
+    record its files as verified: their checksums are taken here, from the bytes just written."""
+    files = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
+    before = stamps(folder, files)  # taken before hashing, so a change made meanwhile shows
+    sums = checksums(folder)
+    Manifest(
+        model=embedder.model_name,
+        dimension=embedder.dimension,
+        max_seq_length=embedder.max_tokens,
+        embedding_backend=embedder.backend_in_use,
+        sentence_vectors=EMBEDDED if embedder.span_pooler() is None else POOLED,
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+        chunk_paragraphs=settings.chunk_paragraphs,
+        chunk_context=settings.chunk_context,
+        vector_index=vector_index,
+        lexical_tokenizer=TOKENIZER,
+        dense_weight=DENSE_WEIGHT,
+        document_weight=DOCUMENT_WEIGHT,
+        documents=counts[0],
+        chunks=counts[1],
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        checksums=sums,
+    ).save(folder)
+    remember(folder, {name: before[name] for name in sums if name in before})
+
+
+def check_base(live: Path, manifest: Manifest) -> None:
+    """Refuse to build on a live store that fails its checksum: the copy would carry the
+    damage into the new version under fresh checksums. (The vectors and BM25 are rebuilt.)
+    The store is hashed only when it changed since it was last verified."""
+    try:
+        verify(live, manifest.checksums, [STORE])
+    except CorruptIndexError as exc:
+        raise CorruptIndexError(
+            f"the live index version {live.name} is corrupt ({live / STORE} fails its "
+            f"checksum or is missing); ingest will not build on it. Write the name of an "
+            f"intact older version from {live.parent} into {live.parent.parent / 'CURRENT'}, "
+            "or ingest into a new --index"
+        ) from exc
+
+
+def check_compatible(
+    manifest: Manifest, embedder: Embedder, settings: Settings, root: Path
+) -> None:
+    """Refuse to add chunks made otherwise than the index's: every chunk of a version is
+    embedded by its manifest's model and chunked as it says."""
+    manifest.check_model(embedder.model_name, root)
+    built = (
+        manifest.chunk_tokens,
+        manifest.chunk_overlap,
+        manifest.chunk_paragraphs,
+        manifest.chunk_context,
+    )
+    wanted = (
+        settings.chunk_tokens,
+        settings.chunk_overlap,
+        settings.chunk_paragraphs,
+        settings.chunk_context,
+    )
+    if built != wanted:
+        raise IncompatibleIndexError(
+            f"index at {root} was chunked with {_chunking(*built)}; the settings ask for "
+            f"{_chunking(*wanted)}. Ingest into a new --index to change chunking."
+        )
+
+
+def check_backend(manifest: Manifest, embedder: Embedder, root: Path) -> None:
+    """Refuse to add vectors made by another backend than the index's (call only when about
+    to embed: it loads the model). int8 vectors differ from the others by quantisation noise,
+    and the manifest says what made every vector of the version."""
+    backend = embedder.backend_in_use
+    if manifest.embedding_backend != backend:
+        raise IncompatibleIndexError(
+            f"index at {root} was embedded with the {manifest.embedding_backend} backend; this "
+            f"ingest runs {backend}. Set ASKDOCS_EMBEDDING_BACKEND={manifest.embedding_backend} "
+            "or ingest into a new --index."
+        )
+
+
+def _chunking(tokens: int, overlap: int, paragraphs: bool, context: bool) -> str:
+    return (
+        f"{tokens} tokens and {overlap} overlap"
+        + (", whole paragraphs" if paragraphs else "")
+        + (", read after their title and section" if context else "")
+    )
