@@ -59,11 +59,6 @@ class FakeEmbedder(Embedder):
         """Words read per text, special tokens included."""
         return FAKE_MAX_TOKENS
 
-    @property
-    def backend_in_use(self) -> str:
-        """Fake: no model runs (the real property would load one)."""
-        return "fake"
-
     def span_pooler(self) -> None:
         """None: sentences are embedded on their own."""
         return None

@@ -218,10 +218,3 @@ class Embedder:
         vector: np.ndarray = self.encode([query])[0]
         self._queries.put(query, vector)
         return vector
-
-    @property
-    def backend_in_use(self) -> str:
-        """The backend that actually runs the model: `backend` as asked, or "torch" where the
-        ONNX export cannot reproduce the model. Loads the model."""
-        self.model  # noqa: B018 - loading may fall back to torch, which sets `backend`
-        return self.backend
