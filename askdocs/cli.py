@@ -71,10 +71,8 @@ def _run(action: Callable[[], T]) -> T:
 def _collection(settings: Settings) -> Any:
     from askdocs.index.collection import Collection
     from askdocs.index.embedder import Embedder
-    from askdocs.index.rerank import RerankConfig
 
-    embedder = Embedder.from_settings(settings)
-    return Collection.open(settings.index, embedder, rerank=RerankConfig.from_settings(settings))
+    return Collection.from_settings(settings, Embedder.from_settings(settings))
 
 
 @app.command()

@@ -1,6 +1,6 @@
 """BM25 lexical search over chunk texts (bm25s), English stop words and Snowball stemming.
 
-A chunk's score is its own BM25 score plus `DOCUMENT_WEIGHT` times the BM25 score of its whole
+A chunk's score is its own BM25 score plus `document_weight` times the BM25 score of its whole
 document (the concatenation of the document's chunks, in a second index). A long document cut
 into chunks loses the words its other chunks hold (an abstract's title, the topic named once
 at the top); the document score puts them back, so a passage of a document that is about the
@@ -25,6 +25,7 @@ _STEMMER = Stemmer.Stemmer("english")
 _IDS_FILE = "chunk_ids.json"
 _DOCUMENTS_DIR = "documents"  # the document-level index, beside the chunk-level one
 _OWNERS_FILE = "chunk_documents.json"  # row of each chunk's document in that index
+# The default of `search`'s document_weight; collections pass ASKDOCS_LEXICAL_DOCUMENT_WEIGHT.
 DOCUMENT_WEIGHT = 2.0
 
 
@@ -121,8 +122,11 @@ class LexicalIndex:
         owners = np.asarray(json.loads((folder / _OWNERS_FILE).read_text()), dtype=np.int64)
         return cls(bm25, ids, documents, owners)
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """The best `k` chunk ids by score (zero scores left out), best first."""
+    def search(
+        self, query: str, k: int, document_weight: float = DOCUMENT_WEIGHT
+    ) -> list[tuple[int, float]]:
+        """The best `k` chunk ids by score (zero scores left out), best first; a chunk's score
+        is its own plus `document_weight` times its document's."""
         if self.bm25 is None or k <= 0:
             return []
         tokens = tokenize([query])[0]
@@ -131,7 +135,7 @@ class LexicalIndex:
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
         if self.documents is not None and self.owners is not None:
             document_scores = np.asarray(self.documents.get_scores(tokens), dtype=np.float64)
-            scores += DOCUMENT_WEIGHT * document_scores[self.owners]
+            scores += document_weight * document_scores[self.owners]
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         ranked = sorted(
