@@ -6,7 +6,7 @@ import ipaddress
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -196,6 +196,11 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"trusted_proxies: {proxy!r} is not an IP or CIDR") from None
         return value
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes`, validated like every other value (`model_copy` is not);
+        what was left unset stays unset, so defaults that depend on it still apply."""
+        return type(self).model_validate({**self.model_dump(exclude_unset=True), **changes})
 
     def effective_rate_limit(self) -> int:
         """The rate limit in force: the one set, else on by default beyond loopback only."""

@@ -89,8 +89,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     docs.mkdir()
     for name in ("alpha", "beta"):
         (docs / f"{name}.txt").write_text(_versioned_text(name, 0), encoding="utf-8")
-    settings = fake_settings(root / "index").model_copy(
-        update={"admin_key": ADMIN_KEY, "allowed_origins": [ALLOWED], "abstain_threshold": 0.0}
+    settings = fake_settings(root / "index").replace(
+        admin_key=ADMIN_KEY, allowed_origins=[ALLOWED], abstain_threshold=0.0
     )
     embedder = CountingEmbedder()
     ingest_paths(settings.index, [docs], embedder, settings)
@@ -402,7 +402,7 @@ def test_the_rate_limit_is_per_client_and_refills() -> None:
 
 
 def test_ask_over_the_rate_limit_gets_429_with_retry_after(server: Server) -> None:
-    settings = server.settings.model_copy(update={"rate_limit_per_minute": 3})
+    settings = server.settings.replace(rate_limit_per_minute=3)
     limited = _start(settings, server.embedder)
     try:
         with httpx.Client(base_url=limited.url, timeout=30) as http:
