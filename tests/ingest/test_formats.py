@@ -222,14 +222,13 @@ def test_html_keeps_main_content_and_heading_path_without_boilerplate(tmp_path: 
 
 
 def test_html_furniture_classes_never_drop_the_content_around_them(tmp_path: Path) -> None:
-    path = tmp_path / "page.html"
-    path.write_text(
+    page = (
         "<html><body class='cookie-banner-visible'><div id='consent-wrapper'>"
         "<div class='hero-banner'><h1>Annual fair</h1></div><p>The fair opens in June.</p>"
-        "<div class='cookie-bar'>We use cookies.</div></div></body></html>",
-        encoding="utf-8",
+        "<div class='cookie-bar'>We use cookies.</div></div></body></html>"
     )
-    blocks = {b.text: b.section for b in load_html(path).blocks}
+    loaded = load_html(fx.write_file(tmp_path / "page.html", page))
+    blocks = {b.text: b.section for b in loaded.blocks}
     assert blocks == {"Annual fair": "Annual fair", "The fair opens in June.": "Annual fair"}
 
 
@@ -254,13 +253,11 @@ def test_markdown_keeps_lists_and_code_readable_under_section_paths(tmp_path: Pa
 
 
 def test_markdown_setext_headings_and_pipe_tables(tmp_path: Path) -> None:
-    path = tmp_path / "prices.md"
-    path.write_text(
+    prices = (
         "Price list\n==========\n\nValid from *May*.\n\nTickets\n-------\n\n"
-        "| Ticket | Price |\n|---|---:|\n| Adult | 12 euros |\n| Child | free |\n\nThe end.\n",
-        encoding="utf-8",
+        "| Ticket | Price |\n|---|---:|\n| Adult | 12 euros |\n| Child | free |\n\nThe end.\n"
     )
-    loaded = load_markdown(path)
+    loaded = load_markdown(fx.write_file(tmp_path / "prices.md", prices))
     assert loaded.title == "Price list"
     blocks = {b.section: b.text for b in loaded.blocks}
     assert blocks["Price list"] == "Price list\n\nValid from May."
