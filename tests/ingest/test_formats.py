@@ -12,8 +12,8 @@ from pathlib import Path
 
 import make_fixtures as fx
 import pytest
-from typer.testing import CliRunner
 
+from askdocs.cli import print_ingest_report
 from askdocs.errors import UnreadableFileError
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
@@ -364,17 +364,14 @@ def test_an_answer_from_the_docx_cites_its_section_path(ingested: Ingested) -> N
 
 
 def test_cli_ingest_prints_a_table_per_format_and_the_skipped_files(
-    folder: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    ingested: Ingested, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from askdocs.cli import app
-
-    # The CLI builds its embedder from the settings; hand it the session's loaded one.
-    monkeypatch.setattr(Embedder, "from_settings", staticmethod(lambda _settings: embedder))
-    result = CliRunner().invoke(app, ["ingest", str(folder), "--index", str(tmp_path / "ix")])
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    print_ingest_report(ingested.report, ingested.settings.index)
+    result = capsys.readouterr()
+    lines = result.out.splitlines()
     header = lines.index("format      files  skipped  pages  chunks")
     rows = {line.split()[0]: line.split()[1:] for line in lines[header + 1 :]}
     assert rows[".pdf"][:3] == ["1", "3", "4"]
     assert rows[".docx"][:3] == ["1", "1", "-"]
-    assert f"skipped {folder / fx.BOMB_NAME}: refused: archive expands to 300 MB" in result.stderr
+    bomb = ingested.folder / fx.BOMB_NAME
+    assert f"warning: skipped {bomb}: refused: archive expands to 300 MB" in result.err
