@@ -252,20 +252,6 @@ def test_markdown_keeps_lists_and_code_readable_under_section_paths(tmp_path: Pa
     )
 
 
-def test_markdown_setext_headings_and_pipe_tables(tmp_path: Path) -> None:
-    prices = (
-        "Price list\n==========\n\nValid from *May*.\n\nTickets\n-------\n\n"
-        "| Ticket | Price |\n|---|---:|\n| Adult | 12 euros |\n| Child | free |\n\nThe end.\n"
-    )
-    loaded = load_markdown(fx.write_file(tmp_path / "prices.md", prices))
-    assert loaded.title == "Price list"
-    blocks = {b.section: b.text for b in loaded.blocks}
-    assert blocks["Price list"] == "Price list\n\nValid from May."
-    assert blocks["Price list › Tickets"] == (
-        "Tickets\n\nTicket: Adult; Price: 12 euros\nTicket: Child; Price: free\n\nThe end."
-    )
-
-
 # --- The sandbox -------------------------------------------------------------------------------
 
 

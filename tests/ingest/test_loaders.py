@@ -19,18 +19,38 @@ def test_text_loader_keeps_text_and_titles_after_file_name(tmp_path: Path) -> No
     assert loaded.blocks[0].text == "First paragraph.\n\nSecond paragraph."
 
 
-def test_markdown_loader_uses_headings_as_sections(tmp_path: Path) -> None:
-    guide = (
-        "# Install guide\n\nIntro text.\n\n## Linux\n\nRun the installer.\n\n"
-        "### Debian\n\nUse apt.\n\n## Windows\n\nDouble-click it.\n"
-    )
-    loaded = load_file(fx.write_file(tmp_path / "guide.md", guide))
-    assert loaded.title == "Install guide"
-    sections = {b.section for b in loaded.blocks}
-    assert "Install guide › Linux › Debian" in sections
-    assert "Install guide › Windows" in sections
-    debian = next(b for b in loaded.blocks if b.section == "Install guide › Linux › Debian")
-    assert "Use apt." in debian.text
+@pytest.mark.parametrize(
+    ("text", "title", "sections"),
+    [
+        (  # ATX headings, nested
+            "# Install guide\n\nIntro text.\n\n## Linux\n\nRun the installer.\n\n"
+            "### Debian\n\nUse apt.\n\n## Windows\n\nDouble-click it.\n",
+            "Install guide",
+            {
+                "Install guide": "Install guide\n\nIntro text.",
+                "Install guide › Linux": "Linux\n\nRun the installer.",
+                "Install guide › Linux › Debian": "Debian\n\nUse apt.",
+                "Install guide › Windows": "Windows\n\nDouble-click it.",
+            },
+        ),
+        (  # setext headings; a pipe table becomes "Header: value" rows; emphasis goes
+            "Price list\n==========\n\nValid from *May*.\n\nTickets\n-------\n\n"
+            "| Ticket | Price |\n|---|---:|\n| Adult | 12 euros |\n| Child | free |\n\nThe end.\n",
+            "Price list",
+            {
+                "Price list": "Price list\n\nValid from May.",
+                "Price list › Tickets": "Tickets\n\nTicket: Adult; Price: 12 euros\n"
+                "Ticket: Child; Price: free\n\nThe end.",
+            },
+        ),
+    ],
+)
+def test_markdown_loader_uses_headings_as_sections(
+    tmp_path: Path, text: str, title: str, sections: dict[str, str]
+) -> None:
+    loaded = load_file(fx.write_file(tmp_path / "doc.md", text))
+    assert loaded.title == title
+    assert {b.section: b.text for b in loaded.blocks} == sections
 
 
 def test_html_loader_drops_scripts_styles_and_navigation(tmp_path: Path) -> None:
