@@ -7,13 +7,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from askdocs.console import Options, fail, load_settings
 from askdocs.errors import AskdocsError
 from askdocs.settings import SearchMode, Settings, default_index_dir
+
+if TYPE_CHECKING:  # the writer (and what it imports) loads only when a command needs it
+    from askdocs.index.writer import IngestReport
 
 app = typer.Typer(
     help="Ask questions about your documents; every answer quotes its sources.",
@@ -71,10 +74,8 @@ def _run(action: Callable[[], T]) -> T:
 def _collection(settings: Settings) -> Any:
     from askdocs.index.collection import Collection
     from askdocs.index.embedder import Embedder
-    from askdocs.index.rerank import RerankConfig
 
-    embedder = Embedder.from_settings(settings)
-    return Collection.open(settings.index, embedder, rerank=RerankConfig.from_settings(settings))
+    return Collection.from_settings(settings, Embedder.from_settings(settings))
 
 
 @app.command()
@@ -103,27 +104,33 @@ def ingest(
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"cannot write to index {settings.index}: {exc.strerror or exc}{where}")
-        for skipped in report.skipped:
-            typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
-        if as_json:
-            typer.echo(json.dumps(asdict(report), indent=2))
-            return
-        typer.echo(
-            f"{len(report.added)} added, {len(report.updated)} updated, "
-            f"{len(report.removed)} removed, {report.unchanged} unchanged, "
-            f"{len(report.skipped)} skipped; {report.chunks_embedded} chunks embedded"
-        )
-        typer.echo(
-            f"index {settings.index}: {report.documents} documents, {report.chunks} chunks "
-            f"(version {report.version})"
-        )
-        if report.formats:
-            typer.echo(f"\n{'format':<10}{'files':>7}{'skipped':>9}{'pages':>7}{'chunks':>8}")
-            for suffix, row in sorted(report.formats.items()):
-                pages = row.pages or "-"
-                typer.echo(f"{suffix:<10}{row.files:>7}{row.skipped:>9}{pages:>7}{row.chunks:>8}")
+        print_ingest_report(report, settings.index, as_json)
 
     _run(body)
+
+
+def print_ingest_report(report: IngestReport, index: Path, as_json: bool = False) -> None:
+    """What `askdocs ingest` prints: skipped files on stderr, then JSON or the counts and a
+    table per file format."""
+    for skipped in report.skipped:
+        typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
+    if as_json:
+        typer.echo(json.dumps(asdict(report), indent=2))
+        return
+    typer.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged, "
+        f"{len(report.skipped)} skipped; {report.chunks_embedded} chunks embedded"
+    )
+    typer.echo(
+        f"index {index}: {report.documents} documents, {report.chunks} chunks "
+        f"(version {report.version})"
+    )
+    if report.formats:
+        typer.echo(f"\n{'format':<10}{'files':>7}{'skipped':>9}{'pages':>7}{'chunks':>8}")
+        for suffix, row in sorted(report.formats.items()):
+            pages = row.pages or "-"
+            typer.echo(f"{suffix:<10}{row.files:>7}{row.skipped:>9}{pages:>7}{row.chunks:>8}")
 
 
 @app.command()

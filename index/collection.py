@@ -12,20 +12,37 @@ from askdocs.index.embedder import Embedder
 from askdocs.index.fusion import convex_fusion
 from askdocs.index.integrity import FileStamp, file_checksum, stamp
 from askdocs.index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
-from askdocs.index.lexical import TOKENIZER, LexicalIndex
+from askdocs.index.lexical import DOCUMENT_WEIGHT, TOKENIZER, LexicalIndex
 from askdocs.index.manifest import Manifest
 from askdocs.index.rerank import RerankConfig, rerank
 from askdocs.index.store import DocumentInfo, Store, StoredChunk
 from askdocs.index.vectors import VectorIndex
 from askdocs.ingest.models import Document
-from askdocs.settings import SearchMode
-
-# Each ranking feeding hybrid fusion is this many times deeper than the results asked for;
-# fusion normalises each ranking's scores over these candidates (index/fusion.py).
-HYBRID_DEPTH = 4
-HYBRID_MIN_DEPTH = 1000
+from askdocs.settings import SearchMode, Settings
 
 log = logging.getLogger("askdocs.index")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How the rankings are made and fused; the defaults are the settings' defaults."""
+
+    dense_weight: float = 0.6  # share of the dense score in hybrid (index/fusion.py)
+    # Each ranking feeding hybrid fusion is this many times deeper than the results asked for,
+    # and at least `min_depth`: fusion normalises each ranking's scores over these candidates.
+    depth: int = 4
+    min_depth: int = 1000
+    document_weight: float = DOCUMENT_WEIGHT  # of a chunk's document in BM25 (index/lexical.py)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchConfig:
+        """The configuration `settings` asks for (ASKDOCS_FUSION_*, ASKDOCS_LEXICAL_*)."""
+        return cls(
+            settings.fusion_dense_weight,
+            settings.fusion_depth,
+            settings.fusion_min_depth,
+            settings.lexical_document_weight,
+        )
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class Collection:
         lexical: LexicalIndex,
         embedder: Embedder,
         rerank: RerankConfig | None = None,
+        search: SearchConfig | None = None,
     ) -> None:
         self.root = root
         self.folder = folder
@@ -58,6 +76,7 @@ class Collection:
         self.lexical = lexical
         self.embedder = embedder
         self.rerank = rerank or RerankConfig()
+        self.search_config = search or SearchConfig()
         # Set when this is not the live version: why the live one could not be opened.
         self.warning: str | None = None
         self._store_stamp: FileStamp | None = None
@@ -71,6 +90,7 @@ class Collection:
         check: bool = True,
         fallback: bool = False,
         rerank: RerankConfig | None = None,
+        search: SearchConfig | None = None,
     ) -> Collection:
         """Open the live version of the index at `root`.
 
@@ -102,13 +122,28 @@ class Collection:
             manifest,
             Store(folder / STORE, readonly=True),
             VectorIndex.load(folder / VECTORS, manifest.vector_index),
-            LexicalIndex.load(folder / LEXICAL, manifest.document_weight),
+            LexicalIndex.load(folder / LEXICAL),
             embedder,
             rerank,
+            search,
         )
         view.warning = warning
         view._store_stamp = stamps.get(folder)
         return view
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder, check: bool = True, fallback: bool = False
+    ) -> Collection:
+        """`open` the index of `settings`, searched the way they ask."""
+        return cls.open(
+            settings.index,
+            embedder,
+            check,
+            fallback,
+            RerankConfig.from_settings(settings),
+            SearchConfig.from_settings(settings),
+        )
 
     def ensure_intact(self) -> None:
         """Raise CorruptIndexError once the store has failed a read, or when its file changed
@@ -157,13 +192,13 @@ class Collection:
         if mode == "dense":
             return self.vectors.search(self.embedder.encode_query(query), k)
         if mode == "lexical":
-            return self.lexical.search(query, k)
-        depth = max(k * HYBRID_DEPTH, HYBRID_MIN_DEPTH)
+            return self.lexical.search(query, k, self.search_config.document_weight)
+        depth = max(k * self.search_config.depth, self.search_config.min_depth)
         query_vector = self.embedder.encode_query(query)
         dense = self.vectors.search(query_vector, depth)
-        lexical = self.lexical.search(query, depth)
+        lexical = self.lexical.search(query, depth, self.search_config.document_weight)
         fused = convex_fusion(
-            dense, lexical, self.manifest.dense_weight, limit=max(k, self.rerank.depth)
+            dense, lexical, self.search_config.dense_weight, limit=max(k, self.rerank.depth)
         )
         reranked = rerank(fused, query, query_vector, self.store, self.lexical, self.rerank)
         return reranked[:k]

@@ -1,9 +1,9 @@
 """Fusing dense and lexical rankings into one.
 
 Hybrid search uses `convex_fusion`: each ranking's scores are min-max normalised over the
-candidates it returned, then mixed with a fixed weight. On SciFact, NFCorpus and the bundled
-question set it measured better than reciprocal rank fusion, which throws away how far apart
-the scores are (figures in evals/README.md). `reciprocal_rank_fusion` stays for comparison.
+candidates it returned, then mixed with a fixed weight (ASKDOCS_FUSION_DENSE_WEIGHT). On
+SciFact, NFCorpus and the bundled question set it measured better than reciprocal rank fusion,
+which throws away how far apart the scores are (figures in evals/README.md).
 """
 
 from __future__ import annotations
@@ -13,23 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 
-RRF_K = 60
-# Share of the dense score in the hybrid score; the lexical (BM25) score has the rest.
-DENSE_WEIGHT = 0.6
-
 Item = TypeVar("Item", bound=Hashable)
-
-
-def reciprocal_rank_fusion(
-    rankings: list[list[tuple[int, float]]], k: int = RRF_K, weights: list[float] | None = None
-) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion: score(id) = sum of weight / (k + rank), best first."""
-    weights = weights or [1.0] * len(rankings)
-    scores: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, (item, _) in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def min_max(ranking: Sequence[tuple[Item, float]]) -> dict[Item, float]:
@@ -46,7 +30,7 @@ def min_max(ranking: Sequence[tuple[Item, float]]) -> dict[Item, float]:
 def convex_fusion(
     dense: Sequence[tuple[int, float]],
     lexical: Sequence[tuple[int, float]],
-    dense_weight: float = DENSE_WEIGHT,
+    dense_weight: float,
     limit: int | None = None,
 ) -> list[tuple[int, float]]:
     """score(id) = w * minmax(dense) + (1 - w) * minmax(lexical), best first (ties by id); an

@@ -1,12 +1,12 @@
 """BM25 lexical search over chunk texts (bm25s), English stop words and Snowball stemming.
 
-A chunk's score is its own BM25 score plus a weight (`DOCUMENT_WEIGHT` when the index is built,
-then the one its manifest records) times the BM25 score of its whole document (the concatenation
-of the document's chunks, in a second index). A long document cut into chunks loses the words
-its other chunks hold (an abstract's title, the topic named once at the top); the document score
-puts them back, so a passage of a document that is about the query outranks a look-alike
-passage elsewhere. Measured in evals/README.md: +0.02 to +0.03 nDCG@10 for BM25 on SciFact and
-NFCorpus, about +0.01 in hybrid.
+A chunk's score is its own BM25 score plus `document_weight` (ASKDOCS_LEXICAL_DOCUMENT_WEIGHT)
+times the BM25 score of its whole document (the concatenation of the document's chunks, in a
+second index). A long document cut into chunks loses the words its other chunks hold (an
+abstract's title, the topic named once at the top); the document score puts them back, so a
+passage of a document that is about the query outranks a look-alike passage elsewhere.
+Measured in evals/README.md: +0.02 to +0.03 nDCG@10 for BM25 on SciFact and NFCorpus, about
++0.01 in hybrid.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ _STEMMER = Stemmer.Stemmer("english")
 _IDS_FILE = "chunk_ids.json"
 _DOCUMENTS_DIR = "documents"  # the document-level index, beside the chunk-level one
 _OWNERS_FILE = "chunk_documents.json"  # row of each chunk's document in that index
+# The default of `search`'s document_weight; collections pass ASKDOCS_LEXICAL_DOCUMENT_WEIGHT.
 DOCUMENT_WEIGHT = 2.0
 # How texts become BM25 tokens, recorded in the manifest: a query must be read as the index was.
 TOKENIZER = "bm25s words of 2+ characters, lower-cased, English stop words out, Snowball English"
@@ -68,13 +69,11 @@ class LexicalIndex:
         ids: list[int],
         documents: bm25s.BM25 | None,
         owners: np.ndarray,
-        document_weight: float = DOCUMENT_WEIGHT,
     ) -> None:
         self.bm25 = bm25  # None (and `documents` too) when no chunk is indexed
         self.ids = ids
         self.documents = documents
         self.owners = owners  # owners[row] = row of that chunk's document in `documents`
-        self.document_weight = document_weight
 
     @classmethod
     def build(cls, ids: list[int], texts: list[str], doc_ids: Sequence[str]) -> LexicalIndex:
@@ -106,18 +105,21 @@ class LexicalIndex:
         (folder / _OWNERS_FILE).write_text(json.dumps(self.owners.tolist()))
 
     @classmethod
-    def load(cls, folder: Path, document_weight: float = DOCUMENT_WEIGHT) -> LexicalIndex:
-        """Read an index written by `save`, scoring documents with `document_weight`."""
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Read an index written by `save`."""
         ids = json.loads((folder / _IDS_FILE).read_text())
         if not ids:
-            return cls(None, [], None, np.zeros(0, dtype=np.int64), document_weight)
+            return cls(None, [], None, np.zeros(0, dtype=np.int64))
         bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False)
         documents = bm25s.BM25.load(str(folder / _DOCUMENTS_DIR), allow_pickle=False, mmap=False)
         owners = np.asarray(json.loads((folder / _OWNERS_FILE).read_text()), dtype=np.int64)
-        return cls(bm25, ids, documents, owners, document_weight)
+        return cls(bm25, ids, documents, owners)
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """The best `k` chunk ids by score (zero scores left out), best first."""
+    def search(
+        self, query: str, k: int, document_weight: float = DOCUMENT_WEIGHT
+    ) -> list[tuple[int, float]]:
+        """The best `k` chunk ids by score (zero scores left out), best first; a chunk's score
+        is its own plus `document_weight` times its document's."""
         if self.bm25 is None or self.documents is None or k <= 0:
             return []
         tokens = tokenize([query])[0]
@@ -125,7 +127,7 @@ class LexicalIndex:
             return []
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
         document_scores = np.asarray(self.documents.get_scores(tokens), dtype=np.float64)
-        scores += self.document_weight * document_scores[self.owners]
+        scores += document_weight * document_scores[self.owners]
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         ranked = sorted(

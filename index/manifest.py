@@ -6,7 +6,7 @@ format only, and an index of another one must be ingested again (no reader for o
 1. chunks with vectors (SQLite, FAISS), chunk-level BM25.
 2. sentence vectors in the store, document-level BM25; the manifest records the embedding
    backend in use and how sentence vectors were made, all chunking settings, the BM25
-   tokenizer, and the fusion and document weights searches use; `verified.json`
+   tokenizer, and the fusion and document weights the ingest ran with; `verified.json`
    (index/integrity.py).
 """
 
@@ -28,8 +28,8 @@ EMBEDDED = "embedded alone"
 
 @dataclass(frozen=True)
 class Manifest:
-    """How an index version was built. Searches use its weights; ingesting into it with other
-    embedding or chunking settings is refused (see index/writer.py)."""
+    """How an index version was built. Ingesting into it with other embedding or chunking
+    settings is refused (see index/provenance.py)."""
 
     # The embedding: model, vector length, tokens read per text, the backend that ran it
     # (index/embedder.py; "onnx" may have fallen back to "torch") and how the vectors of

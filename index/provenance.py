@@ -2,8 +2,10 @@
 would add to a version otherwise than it says, refused.
 
 What a search depends on is recorded (index/manifest.py). The embedding and chunking must match
-for an ingest to carry chunks over; the fusion and document weights need not: a new version
-takes this askdocs's, and searches of a version use the ones it records.
+for an ingest to carry chunks over; the fusion and document weights need not: they are
+search-time settings (ASKDOCS_FUSION_DENSE_WEIGHT, ASKDOCS_LEXICAL_DOCUMENT_WEIGHT), and a
+version records the ones its ingest ran with, so an eval can tell what it was built and
+measured under.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError
 from askdocs.index.embedder import Embedder
-from askdocs.index.fusion import DENSE_WEIGHT
 from askdocs.index.integrity import checksums, remember, stamps, verify
 from askdocs.index.layout import STORE
-from askdocs.index.lexical import DOCUMENT_WEIGHT, TOKENIZER
+from askdocs.index.lexical import TOKENIZER
 from askdocs.index.manifest import EMBEDDED, POOLED, Manifest
 from askdocs.settings import Settings
 
@@ -41,8 +42,8 @@ def describe(
         chunk_context=settings.chunk_context,
         vector_index=vector_index,
         lexical_tokenizer=TOKENIZER,
-        dense_weight=DENSE_WEIGHT,
-        document_weight=DOCUMENT_WEIGHT,
+        dense_weight=settings.fusion_dense_weight,
+        document_weight=settings.lexical_document_weight,
         documents=counts[0],
         chunks=counts[1],
         created=datetime.now(UTC).isoformat(timespec="seconds"),

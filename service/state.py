@@ -16,7 +16,6 @@ from askdocs.errors import CorruptIndexError, IncompatibleIndexError, IndexError
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
 from askdocs.index.layout import current_version
-from askdocs.index.rerank import RerankConfig
 from askdocs.settings import Settings
 
 
@@ -53,12 +52,7 @@ class CollectionHolder:
                 raise self._failed[1]
             try:
                 # The old view is not closed: requests in flight may still be reading it.
-                collection = Collection.open(
-                    self.settings.index,
-                    self.embedder,
-                    fallback=True,
-                    rerank=RerankConfig.from_settings(self.settings),
-                )
+                collection = Collection.from_settings(self.settings, self.embedder, fallback=True)
             except (CorruptIndexError, IncompatibleIndexError) as exc:
                 if live is not None:
                     self._failed = (live, exc)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from askdocs.index.collection import SearchHit
 from askdocs.ingest.sentences import split_sentences
+from askdocs.settings import AnswerConfig
 
 HEADING = "heading"
 QUESTION = "question"
@@ -22,8 +23,9 @@ TABLE = "table"
 TEXT = "text"
 CONTEXT_KINDS = frozenset({HEADING, QUESTION})
 
-# A heading has no sentence-closing punctuation and is short.
-HEADING_MAX_WORDS = 12
+# A heading has no sentence-closing punctuation and is short: at most this many words
+# (ASKDOCS_ANSWER__HEADING_MAX_WORDS) unless told otherwise.
+_HEADING_MAX_WORDS = AnswerConfig().heading_max_words
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+\S")
 _TABLE_ROW = re.compile(r"^[^:;|]{1,60}: [^;]+(?:; [^:;]{1,60}: [^;]*)+$|\S \| \S")
 _CLOSING = re.compile(r"[.!?:;…\"”’')\]]$")
@@ -59,11 +61,15 @@ class Candidate:
 
 
 def line_kind(
-    line: str, section: str | None, has_more: bool, neighbours: tuple[str, ...] = ()
+    line: str,
+    section: str | None,
+    has_more: bool,
+    neighbours: tuple[str, ...] = (),
+    heading_max_words: int = _HEADING_MAX_WORDS,
 ) -> str:
     """The kind of one line of a chunk (see the module docstring). A short unpunctuated line
-    next to another such line (`neighbours`: the lines around it) is a row of a table whose
-    layout was lost (PDF), not a heading."""
+    (`heading_max_words` at most) next to another such line (`neighbours`: the lines around
+    it) is a row of a table whose layout was lost (PDF), not a heading."""
     text = line.strip()
     if _LIST_ITEM.match(text):
         return LIST
@@ -74,23 +80,27 @@ def line_kind(
     parts = {p.strip().casefold() for p in (section or "").split("›")}
     if text.casefold() in parts:
         return HEADING
-    if has_more and _label_like(text) and not any(_label_like(n.strip()) for n in neighbours):
+    if (
+        has_more
+        and _label_like(text, heading_max_words)
+        and not any(_label_like(n.strip(), heading_max_words) for n in neighbours)
+    ):
         return HEADING
     return TEXT
 
 
-def _label_like(text: str) -> bool:
-    return bool(text) and not _CLOSING.search(text) and len(text.split()) <= HEADING_MAX_WORDS
+def _label_like(text: str, max_words: int) -> bool:
+    return bool(text) and not _CLOSING.search(text) and len(text.split()) <= max_words
 
 
-def gather(hits: list[SearchHit]) -> list[Candidate]:
+def gather(hits: list[SearchHit], heading_max_words: int = _HEADING_MAX_WORDS) -> list[Candidate]:
     """Candidates of `hits` in rank order; a sentence seen in an earlier chunk (chunks
     overlap) or with the same text as one seen (documents repeat) is not repeated."""
     seen_at: set[tuple[str, int]] = set()
     seen_text: set[str] = set()
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
-        for candidate in _chunk_candidates(hit, rank):
+        for candidate in _chunk_candidates(hit, rank, heading_max_words):
             norm = _WHITESPACE.sub(" ", candidate.text).casefold()
             where = (hit.stored.chunk.doc_id, candidate.start)
             if where in seen_at or norm in seen_text:
@@ -101,7 +111,7 @@ def gather(hits: list[SearchHit]) -> list[Candidate]:
     return out
 
 
-def _chunk_candidates(hit: SearchHit, rank: int) -> list[Candidate]:
+def _chunk_candidates(hit: SearchHit, rank: int, heading_max_words: int) -> list[Candidate]:
     chunk = hit.stored.chunk
     section_name = (chunk.section or "").split("›")[-1].strip()
     out: list[Candidate] = []
@@ -113,7 +123,7 @@ def _chunk_candidates(hit: SearchHit, rank: int) -> list[Candidate]:
             paragraph += 1
         line = chunk.text[lstart:lend]
         around = tuple(chunk.text[a:b] for a, b, _ in lines[max(i - 1, 0) : i + 2] if a != lstart)
-        kind = line_kind(line, chunk.section, i + 1 < len(lines), around)
+        kind = line_kind(line, chunk.section, i + 1 < len(lines), around, heading_max_words)
         offset = chunk.start + lstart
         if kind in (LIST, TABLE) or kind in CONTEXT_KINDS:
             spans = [(offset, offset + len(line))]

@@ -121,7 +121,7 @@ class Answerer:
             return result
         scorable = [
             c
-            for c in gather(hits)
+            for c in gather(hits, self.config.heading_max_words)
             if c.answerable
             and (len(c.text.split()) >= self.config.min_words or c.kind in (LIST, TABLE))
             and not (exclude and normalised(c.text) in exclude)

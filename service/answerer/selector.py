@@ -35,7 +35,7 @@ def belonging(best: Candidate, config: AnswerConfig, yes_no: bool = True) -> lis
         yes_no
         and before is not None
         and _YES_NO.match(before.text)
-        and len(before.text.split()) <= 3
+        and len(before.text.split()) <= config.yes_no_max_words
     ):
         group.append(before)
     group.append(best)

@@ -1,4 +1,5 @@
-"""Convex fusion of dense and lexical rankings, and min-max normalisation."""
+"""Convex fusion of dense and lexical rankings, min-max normalisation, and the search
+tunables a collection takes from the settings."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import random
 
 import pytest
 
+from askdocs.index.collection import Collection
+from askdocs.index.embedder import Embedder
 from askdocs.index.fusion import convex_fusion, min_max
+from askdocs.settings import SearchMode, Settings
 
 Ranking = list[tuple[int, float]]
 
@@ -50,3 +54,41 @@ def test_fusion_agrees_with_the_plain_definition_on_random_rankings() -> None:
         expected = _reference(dense, lexical, weight)
         assert [i for i, _ in fused] == [i for i, _ in expected]
         assert [s for _, s in fused] == pytest.approx([s for _, s in expected])
+
+
+QUESTION = "support for victims of landmines"
+
+
+def _ranked(settings: Settings, embedder: Embedder, mode: SearchMode, **tunables: float) -> Ranking:
+    collection = Collection.from_settings(settings.replace(**tunables), embedder)
+    try:
+        return collection.rank(QUESTION, 8, mode)
+    finally:
+        collection.close()
+
+
+def test_hybrid_search_fuses_with_the_configured_dense_weight(
+    sample_settings: Settings, sample_collection: Collection, embedder: Embedder
+) -> None:
+    dense = [cid for cid, _ in _ranked(sample_settings, embedder, "dense")]
+    lexical = [cid for cid, _ in _ranked(sample_settings, embedder, "lexical")]
+    assert dense != lexical  # else the weight could not show
+    only_dense = _ranked(sample_settings, embedder, "hybrid", fusion_dense_weight=1.0)
+    only_lexical = _ranked(sample_settings, embedder, "hybrid", fusion_dense_weight=0.0)
+    assert [cid for cid, _ in only_dense] == dense
+    assert [cid for cid, _ in only_lexical] == lexical
+
+
+def test_lexical_scores_add_the_configured_share_of_the_document_score(
+    sample_settings: Settings, sample_collection: Collection, embedder: Embedder
+) -> None:
+    scores = {
+        weight: dict(_ranked(sample_settings, embedder, "lexical", lexical_document_weight=weight))
+        for weight in (0.0, 1.0, 2.0)
+    }
+    shared = scores[0.0].keys() & scores[1.0].keys() & scores[2.0].keys()
+    assert shared
+    for cid in shared:
+        document = scores[1.0][cid] - scores[0.0][cid]
+        assert document > 0
+        assert scores[2.0][cid] == pytest.approx(scores[0.0][cid] + 2 * document)

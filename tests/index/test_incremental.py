@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,22 @@ def _docs(tmp_path: Path) -> Path:
     return folder
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """A fresh index holding the two documents of `_docs`, ingested once."""
+
+    settings: Settings
+    docs: Path
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, embedder: Embedder) -> Indexed:
+    settings = Settings(index=tmp_path / "index")
+    docs = _docs(tmp_path)
+    ingest_paths(settings.index, [docs], embedder, settings)
+    return Indexed(settings, docs)
+
+
 def test_second_ingest_embeds_nothing_and_keeps_the_version(
     tmp_path: Path, embedder: Embedder
 ) -> None:
@@ -43,11 +60,9 @@ def test_second_ingest_embeds_nothing_and_keeps_the_version(
 
 
 def test_changed_file_is_replaced_and_removed_file_pruned(
-    tmp_path: Path, embedder: Embedder
+    indexed: Indexed, embedder: Embedder
 ) -> None:
-    settings = Settings(index=tmp_path / "index")
-    docs = _docs(tmp_path)
-    ingest_paths(settings.index, [docs], embedder, settings)
+    settings, docs = indexed.settings, indexed.docs
     (docs / "refunds.txt").write_text(
         "Refunds are now paid within 30 days by bank transfer.", encoding="utf-8"
     )
@@ -72,11 +87,9 @@ def test_changed_file_is_replaced_and_removed_file_pruned(
 
 
 def test_new_version_is_written_beside_the_old_and_switched(
-    tmp_path: Path, embedder: Embedder
+    indexed: Indexed, embedder: Embedder
 ) -> None:
-    settings = Settings(index=tmp_path / "index")
-    docs = _docs(tmp_path)
-    ingest_paths(settings.index, [docs], embedder, settings)
+    settings, docs = indexed.settings, indexed.docs
     old = current_version(settings.index)
     reader = Collection.open(settings.index, embedder)
     (docs / "new.txt").write_text("Gift cards never expire.", encoding="utf-8")
@@ -93,20 +106,14 @@ def test_new_version_is_written_beside_the_old_and_switched(
 
 
 def test_opening_with_another_model_or_format_fails_clearly(
-    tmp_path: Path, embedder: Embedder
+    indexed: Indexed, embedder: Embedder
 ) -> None:
-    settings = Settings(index=tmp_path / "index")
-    ingest_paths(settings.index, [_docs(tmp_path)], embedder, settings)
+    settings = indexed.settings
     other = Embedder(model="/models/some-other-model")
     with pytest.raises(IncompatibleIndexError, match="built with model"):
         Collection.open(settings.index, other)
     with pytest.raises(IncompatibleIndexError, match="chunked with"):
-        ingest_paths(
-            settings.index,
-            [tmp_path / "docs"],
-            embedder,
-            settings.model_copy(update={"chunk_tokens": 64}),
-        )
+        ingest_paths(settings.index, [indexed.docs], embedder, settings.replace(chunk_tokens=64))
     version = current_version(settings.index)
     assert version is not None
     manifest_path = version / "manifest.json"
@@ -118,12 +125,11 @@ def test_opening_with_another_model_or_format_fails_clearly(
 
 
 def test_corrupted_file_and_missing_index_give_clear_errors(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, indexed: Indexed, embedder: Embedder
 ) -> None:
     with pytest.raises(IndexNotFoundError, match="askdocs ingest"):
         Collection.open(tmp_path / "nothing", embedder)
-    settings = Settings(index=tmp_path / "index")
-    ingest_paths(settings.index, [_docs(tmp_path)], embedder, settings)
+    settings = indexed.settings
     version = current_version(settings.index)
     assert version is not None
     with (version / "vectors.faiss").open("r+b") as handle:
@@ -134,11 +140,9 @@ def test_corrupted_file_and_missing_index_give_clear_errors(
 
 
 def test_failed_write_leaves_previous_version_live(
-    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    indexed: Indexed, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(index=tmp_path / "index")
-    docs = _docs(tmp_path)
-    ingest_paths(settings.index, [docs], embedder, settings)
+    settings, docs = indexed.settings, indexed.docs
     before = current_version(settings.index)
     (docs / "new.txt").write_text("Gift cards never expire.", encoding="utf-8")
 

@@ -39,6 +39,16 @@ def _ingest(index: Path, folder: Path) -> None:
     ingest_paths(index, [folder], FakeEmbedder(), fake_settings(index), prune=True)
 
 
+def _ingest_rounds(tmp_path: Path, rounds: int, files: int = 3) -> tuple[Path, Path]:
+    """(index, docs folder): `files` documents rewritten and ingested `rounds` times, one
+    version each."""
+    index, docs = tmp_path / "index", tmp_path / "docs"
+    for revision in range(rounds):
+        write_corpus(docs, revision, files=files)
+        _ingest(index, docs)
+    return index, docs
+
+
 def _flip(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -52,11 +62,7 @@ def _names(index: Path) -> list[str]:
 @pytest.fixture
 def two_versions(tmp_path: Path) -> Path:
     """An index with two intact versions, v000001 (previous) and v000002 (live)."""
-    index, docs = tmp_path / "index", tmp_path / "docs"
-    write_corpus(docs, 0, files=3)
-    _ingest(index, docs)
-    write_corpus(docs, 1, files=3)
-    _ingest(index, docs)
+    index, _ = _ingest_rounds(tmp_path, 2)
     assert _names(index) == ["v000001", "v000002"]
     return index
 
@@ -142,12 +148,8 @@ def _partial(index: Path, name: str) -> Path:
     return folder
 
 
-def test_clean_up_keeps_the_live_and_the_newest_valid_previous_version(tmp_path: Path) -> None:
-    index, docs = tmp_path / "index", tmp_path / "docs"
-    write_corpus(docs, 0, files=3)
-    _ingest(index, docs)
-    write_corpus(docs, 1, files=3)
-    _ingest(index, docs)  # v000002 is live, v000001 the previous
+def test_clean_up_keeps_the_live_and_the_newest_valid_previous_version(two_versions: Path) -> None:
+    index = two_versions  # v000002 is live, v000001 the previous
     _partial(index, "v000003")  # two ingests killed before their switch
     _partial(index, "v000004")
     live = index / "versions" / "v000005"  # a third one finished
@@ -159,11 +161,7 @@ def test_clean_up_keeps_the_live_and_the_newest_valid_previous_version(tmp_path:
 
 
 def test_an_ingest_after_crashed_ones_keeps_the_real_previous_version(tmp_path: Path) -> None:
-    index, docs = tmp_path / "index", tmp_path / "docs"
-    write_corpus(docs, 0, files=3)
-    _ingest(index, docs)
-    write_corpus(docs, 1, files=3)
-    _ingest(index, docs)
+    index, docs = _ingest_rounds(tmp_path, 2)
     _partial(index, "v000003")
     _partial(index, "v000004")
     write_corpus(docs, 2, files=3)
@@ -203,9 +201,7 @@ def test_an_empty_current_deletes_no_valid_version(two_versions: Path) -> None:
 @pytest.fixture
 def uploaded(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """An index with one uploaded document, a.txt; yields (index, its content hash)."""
-    index, docs = tmp_path / "index", tmp_path / "docs"
-    write_corpus(docs, 0, files=2)
-    _ingest(index, docs)
+    index, _ = _ingest_rounds(tmp_path, 1, files=2)
     with _client(index) as client:
         response = client.post(
             "/api/documents",

@@ -1,5 +1,5 @@
-"""The manifest records everything a search depends on; searches use what it records, and an
-ingest that would build a version otherwise than its manifest says is refused."""
+"""The manifest records everything a search depends on, and an ingest that would build a version
+otherwise than its manifest says is refused."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from askdocs.errors import IncompatibleIndexError
 from askdocs.evals.crash import FakeEmbedder, fake_settings, write_corpus
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
-from askdocs.index.fusion import DENSE_WEIGHT
 from askdocs.index.layout import current_version
-from askdocs.index.lexical import DOCUMENT_WEIGHT, TOKENIZER
+from askdocs.index.lexical import TOKENIZER
 from askdocs.index.manifest import EMBEDDED, FORMAT_VERSION, MANIFEST, POOLED
 from askdocs.index.writer import ingest_paths
 from askdocs.settings import Settings
@@ -54,10 +53,7 @@ def test_the_manifest_records_how_the_sample_index_was_built(
     assert (recorded["chunk_tokens"], recorded["chunk_overlap"]) == (128, 32)
     assert recorded["chunk_paragraphs"] is False and recorded["chunk_context"] is False
     assert recorded["lexical_tokenizer"] == TOKENIZER
-    assert (recorded["dense_weight"], recorded["document_weight"]) == (
-        DENSE_WEIGHT,
-        DOCUMENT_WEIGHT,
-    )
+    assert (recorded["dense_weight"], recorded["document_weight"]) == (0.6, 2.0)
     assert recorded["vector_index"] == sample_collection.manifest.vector_index
 
 
@@ -69,23 +65,13 @@ def test_a_backend_without_span_pooling_records_sentences_embedded_alone(
     assert recorded["sentence_vectors"] == EMBEDDED
 
 
-def test_searches_use_the_weights_the_manifest_records(fake_index: Path) -> None:
-    query = "topic1 word7 word3"
-    collection = Collection.open(fake_index, FakeEmbedder())
-    dense = [cid for cid, _ in collection.rank(query, 5, "dense")]
-    lexical = collection.rank(query, 50, "lexical")
-    assert [cid for cid, _ in collection.rank(query, 5, "hybrid")] != dense
-    collection.close()
-    _rewrite(fake_index, dense_weight=1.0, document_weight=0.0)
-    reweighted = Collection.open(fake_index, FakeEmbedder())
-    try:
-        # All dense: hybrid ranks as dense search does.
-        assert [cid for cid, _ in reweighted.rank(query, 5, "hybrid")] == dense
-        # No document score: each chunk's BM25 score is its own alone, lower than with it.
-        alone = dict(reweighted.rank(query, 50, "lexical"))
-        assert all(alone[cid] < score for cid, score in lexical if cid in alone)
-    finally:
-        reweighted.close()
+def test_a_version_records_the_search_weights_its_ingest_ran_with(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    write_corpus(tmp_path / "docs", 0, files=2)
+    settings = fake_settings(index).replace(fusion_dense_weight=0.8, lexical_document_weight=0.5)
+    ingest_paths(index, [tmp_path / "docs"], FakeEmbedder(), settings)
+    recorded = _manifest(index)
+    assert (recorded["dense_weight"], recorded["document_weight"]) == (0.8, 0.5)
 
 
 def test_ingesting_with_another_backend_or_chunking_is_refused(

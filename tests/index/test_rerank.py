@@ -14,7 +14,9 @@ QUESTION = "How many programmes did Spotlight run in its first phase?"
 def _fused(collection: Collection, query: str) -> list[tuple[int, float]]:
     vector = collection.embedder.encode_query(query)
     return convex_fusion(
-        collection.vectors.search(vector, 200), collection.lexical.search(query, 200)
+        collection.vectors.search(vector, 200),
+        collection.lexical.search(query, 200),
+        collection.search_config.dense_weight,
     )
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from askdocs.index.fusion import reciprocal_rank_fusion
-
 QUESTION = "How many programmes did Spotlight run in its first phase?"
 
 
@@ -30,9 +28,3 @@ def test_lexical_finds_exact_terms_and_ignores_unknown_words(sample_collection) 
 def test_dense_search_matches_paraphrases(sample_collection) -> None:
     hits = sample_collection.search("landmine victims support", k=3, mode="dense")
     assert any("mine" in h.stored.chunk.text.lower() for h in hits)
-
-
-def test_reciprocal_rank_fusion_rewards_agreement() -> None:
-    fused = reciprocal_rank_fusion([[(1, 0.9), (2, 0.8)], [(2, 7.0), (3, 5.0)]], k=60)
-    assert [item for item, _ in fused] == [2, 1, 3]
-    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)

@@ -20,8 +20,9 @@ import sys
 import textwrap
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from askdocs.ingest.models import Block, LoadedFile
 
@@ -56,6 +57,49 @@ BAD_REASONS = {
 }
 # The bomb's payload: past the archive limit, yet quick to deflate at level 1 (~1 s, ~1.4 MB).
 BOMB_MB = 300
+
+# Files no loader can read, each with (part of) the reason given for skipping it.
+UNREADABLE: list[tuple[str, bytes, str]] = [
+    ("empty.txt", b"", "empty file"),
+    ("blank.md", b"  \n\n ", "empty file"),
+    ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+    ("latin1.txt", "caf\u00e9 cr\u00e8me".encode("latin-1"), "not valid UTF-8"),
+]
+
+# --- Writing files ---------------------------------------------------------------------------
+
+
+def saved(save: Callable[[BinaryIO], object]) -> bytes:
+    """What `save` (a PDF writer's `write`, a document's `save`) writes, as bytes."""
+    out = io.BytesIO()
+    save(out)
+    return out.getvalue()
+
+
+def write_file(path: Path, data: bytes | str) -> Path:
+    """Write `data` (text as UTF-8) to `path` and return the path."""
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def add_list(doc: Any, items: Iterable[str], numbered: bool = False) -> None:
+    """A python-docx bullet (or numbered) list, one paragraph per item."""
+    for item in items:
+        doc.add_paragraph(item, style="List Number" if numbered else "List Bullet")
+
+
+def add_table(doc: Any, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """A python-docx table: a header row, then `rows`."""
+    table = doc.add_table(rows=1, cols=len(header))
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in rows:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = text
+
 
 # --- PDF -------------------------------------------------------------------------------------
 
@@ -159,23 +203,17 @@ def _report_pdf() -> bytes:
     writer.add_metadata({"/Title": "Harbour Point Water Utility Annual Report 2023"})
     for page, (heading, _) in enumerate(_REPORT_PAGES[1:], start=1):
         writer.add_outline_item(title=heading, page_number=page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return saved(writer.write)
 
 
 def write_report_pdf(folder: Path) -> Path:
     """Four pages; the Kestrel Bay figure is on page 3."""
-    path = folder / PDF_NAME
-    path.write_bytes(_report_pdf())
-    return path
+    return write_file(folder / PDF_NAME, _report_pdf())
 
 
 def write_scanned_pdf(folder: Path) -> Path:
     """A page holding only a filled rectangle, like a scan with no text layer."""
-    path = folder / SCANNED_NAME
-    path.write_bytes(pdf_bytes([b"0.2 0.4 0.8 rg 100 400 300 200 re f"]))
-    return path
+    return write_file(folder / SCANNED_NAME, pdf_bytes([b"0.2 0.4 0.8 rg 100 400 300 200 re f"]))
 
 
 def write_encrypted_pdf(folder: Path) -> Path:
@@ -184,18 +222,13 @@ def write_encrypted_pdf(folder: Path) -> Path:
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_report_pdf())))
     writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
-    path = folder / ENCRYPTED_NAME
-    with path.open("wb") as out:
-        writer.write(out)
-    return path
+    return write_file(folder / ENCRYPTED_NAME, saved(writer.write))
 
 
 def write_truncated_pdf(folder: Path) -> Path:
     """The report cut in half, like an interrupted download."""
     data = _report_pdf()
-    path = folder / TRUNCATED_NAME
-    path.write_bytes(data[: len(data) // 2])
-    return path
+    return write_file(folder / TRUNCATED_NAME, data[: len(data) // 2])
 
 
 # --- DOCX ------------------------------------------------------------------------------------
@@ -215,12 +248,14 @@ def _handbook_docx() -> bytes:
     doc.add_heading("Gender unit", level=2)
     doc.add_paragraph(DOCX_FACT)
     doc.add_paragraph("Its priorities for the year are:")
-    for item in (
-        "opening two new safe houses",
-        "training police officers in survivor-centred interviewing",
-        "publishing the district violence survey",
-    ):
-        doc.add_paragraph(item, style="List Bullet")
+    add_list(
+        doc,
+        (
+            "opening two new safe houses",
+            "training police officers in survivor-centred interviewing",
+            "publishing the district violence survey",
+        ),
+    )
     doc.add_heading("Water and sanitation unit", level=2)
     doc.add_paragraph(
         "The Water and sanitation unit drills boreholes and repairs hand pumps in rural "
@@ -228,29 +263,24 @@ def _handbook_docx() -> bytes:
     )
     doc.add_heading("Getting started", level=1)
     doc.add_paragraph("On your first day, follow these steps:")
-    for step in ("collect your badge at reception", "attend the security briefing"):
-        doc.add_paragraph(step, style="List Number")
+    add_list(
+        doc, ("collect your badge at reception", "attend the security briefing"), numbered=True
+    )
     doc.add_heading("Contacts", level=1)
-    table = doc.add_table(rows=1, cols=3)
-    for cell, text in zip(table.rows[0].cells, ("Unit", "Head", "Extension"), strict=True):
-        cell.text = text
-    for row in (
-        ("Gender unit", "Amina Diallo", "214"),
-        ("Water and sanitation unit", "Pieter de Vries", "238"),
-    ):
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = text
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    add_table(
+        doc,
+        ("Unit", "Head", "Extension"),
+        [
+            ("Gender unit", "Amina Diallo", "214"),
+            ("Water and sanitation unit", "Pieter de Vries", "238"),
+        ],
+    )
+    return saved(doc.save)
 
 
 def write_handbook_docx(folder: Path) -> Path:
     """Title, two heading levels, a bullet list, a numbered list and a table."""
-    path = folder / DOCX_NAME
-    path.write_bytes(_handbook_docx())
-    return path
+    return write_file(folder / DOCX_NAME, _handbook_docx())
 
 
 def write_bomb_docx(folder: Path, payload_mb: int = BOMB_MB) -> Path:
@@ -351,16 +381,12 @@ Settings are read from [the configuration file](https://example.org/config) at
 
 def write_observatory_html(folder: Path) -> Path:
     """Main content under h1/h2/h3, wrapped in nav, header, banners, aside and footer."""
-    path = folder / HTML_NAME
-    path.write_text(_HTML, encoding="utf-8")
-    return path
+    return write_file(folder / HTML_NAME, _HTML)
 
 
 def write_deploy_markdown(folder: Path) -> Path:
     """Front matter, headings, a list, a fenced code block with a `#` comment, a link."""
-    path = folder / MARKDOWN_NAME
-    path.write_text(_MARKDOWN, encoding="utf-8")
-    return path
+    return write_file(folder / MARKDOWN_NAME, _MARKDOWN)
 
 
 # --- Everything ------------------------------------------------------------------------------

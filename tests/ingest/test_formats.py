@@ -12,8 +12,8 @@ from pathlib import Path
 
 import make_fixtures as fx
 import pytest
-from typer.testing import CliRunner
 
+from askdocs.cli import print_ingest_report
 from askdocs.errors import UnreadableFileError
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
@@ -222,14 +222,13 @@ def test_html_keeps_main_content_and_heading_path_without_boilerplate(tmp_path: 
 
 
 def test_html_furniture_classes_never_drop_the_content_around_them(tmp_path: Path) -> None:
-    path = tmp_path / "page.html"
-    path.write_text(
+    page = (
         "<html><body class='cookie-banner-visible'><div id='consent-wrapper'>"
         "<div class='hero-banner'><h1>Annual fair</h1></div><p>The fair opens in June.</p>"
-        "<div class='cookie-bar'>We use cookies.</div></div></body></html>",
-        encoding="utf-8",
+        "<div class='cookie-bar'>We use cookies.</div></div></body></html>"
     )
-    blocks = {b.text: b.section for b in load_html(path).blocks}
+    loaded = load_html(fx.write_file(tmp_path / "page.html", page))
+    blocks = {b.text: b.section for b in loaded.blocks}
     assert blocks == {"Annual fair": "Annual fair", "The fair opens in June.": "Annual fair"}
 
 
@@ -250,22 +249,6 @@ def test_markdown_keeps_lists_and_code_readable_under_section_paths(tmp_path: Pa
     assert "```" not in installing
     assert blocks["Deployment guide › Installing › Configuration"].startswith(
         "Configuration\n\nSettings are read from the configuration file at\n/etc/tern/tern.toml."
-    )
-
-
-def test_markdown_setext_headings_and_pipe_tables(tmp_path: Path) -> None:
-    path = tmp_path / "prices.md"
-    path.write_text(
-        "Price list\n==========\n\nValid from *May*.\n\nTickets\n-------\n\n"
-        "| Ticket | Price |\n|---|---:|\n| Adult | 12 euros |\n| Child | free |\n\nThe end.\n",
-        encoding="utf-8",
-    )
-    loaded = load_markdown(path)
-    assert loaded.title == "Price list"
-    blocks = {b.section: b.text for b in loaded.blocks}
-    assert blocks["Price list"] == "Price list\n\nValid from May."
-    assert blocks["Price list › Tickets"] == (
-        "Tickets\n\nTicket: Adult; Price: 12 euros\nTicket: Child; Price: free\n\nThe end."
     )
 
 
@@ -367,17 +350,14 @@ def test_an_answer_from_the_docx_cites_its_section_path(ingested: Ingested) -> N
 
 
 def test_cli_ingest_prints_a_table_per_format_and_the_skipped_files(
-    folder: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    ingested: Ingested, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from askdocs.cli import app
-
-    # The CLI builds its embedder from the settings; hand it the session's loaded one.
-    monkeypatch.setattr(Embedder, "from_settings", staticmethod(lambda _settings: embedder))
-    result = CliRunner().invoke(app, ["ingest", str(folder), "--index", str(tmp_path / "ix")])
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    print_ingest_report(ingested.report, ingested.settings.index)
+    result = capsys.readouterr()
+    lines = result.out.splitlines()
     header = lines.index("format      files  skipped  pages  chunks")
     rows = {line.split()[0]: line.split()[1:] for line in lines[header + 1 :]}
     assert rows[".pdf"][:3] == ["1", "3", "4"]
     assert rows[".docx"][:3] == ["1", "1", "-"]
-    assert f"skipped {folder / fx.BOMB_NAME}: refused: archive expands to 300 MB" in result.stderr
+    bomb = ingested.folder / fx.BOMB_NAME
+    assert f"warning: skipped {bomb}: refused: archive expands to 300 MB" in result.err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import make_fixtures as fx
 import pytest
 
 from askdocs.errors import UnreadableFileError
@@ -12,40 +13,55 @@ from askdocs.ingest.loaders import load_file
 
 
 def test_text_loader_keeps_text_and_titles_after_file_name(tmp_path: Path) -> None:
-    path = tmp_path / "annual-report_2023.txt"
-    path.write_text("First paragraph.\n\nSecond paragraph.", encoding="utf-8")
-    loaded = load_file(path)
+    text = "First paragraph.\n\nSecond paragraph."
+    loaded = load_file(fx.write_file(tmp_path / "annual-report_2023.txt", text))
     assert loaded.title == "Annual report 2023"
     assert loaded.blocks[0].text == "First paragraph.\n\nSecond paragraph."
 
 
-def test_markdown_loader_uses_headings_as_sections(tmp_path: Path) -> None:
-    path = tmp_path / "guide.md"
-    path.write_text(
-        "# Install guide\n\nIntro text.\n\n## Linux\n\nRun the installer.\n\n"
-        "### Debian\n\nUse apt.\n\n## Windows\n\nDouble-click it.\n",
-        encoding="utf-8",
-    )
-    loaded = load_file(path)
-    assert loaded.title == "Install guide"
-    sections = {b.section for b in loaded.blocks}
-    assert "Install guide › Linux › Debian" in sections
-    assert "Install guide › Windows" in sections
-    debian = next(b for b in loaded.blocks if b.section == "Install guide › Linux › Debian")
-    assert "Use apt." in debian.text
+@pytest.mark.parametrize(
+    ("text", "title", "sections"),
+    [
+        (  # ATX headings, nested
+            "# Install guide\n\nIntro text.\n\n## Linux\n\nRun the installer.\n\n"
+            "### Debian\n\nUse apt.\n\n## Windows\n\nDouble-click it.\n",
+            "Install guide",
+            {
+                "Install guide": "Install guide\n\nIntro text.",
+                "Install guide › Linux": "Linux\n\nRun the installer.",
+                "Install guide › Linux › Debian": "Debian\n\nUse apt.",
+                "Install guide › Windows": "Windows\n\nDouble-click it.",
+            },
+        ),
+        (  # setext headings; a pipe table becomes "Header: value" rows; emphasis goes
+            "Price list\n==========\n\nValid from *May*.\n\nTickets\n-------\n\n"
+            "| Ticket | Price |\n|---|---:|\n| Adult | 12 euros |\n| Child | free |\n\nThe end.\n",
+            "Price list",
+            {
+                "Price list": "Price list\n\nValid from May.",
+                "Price list › Tickets": "Tickets\n\nTicket: Adult; Price: 12 euros\n"
+                "Ticket: Child; Price: free\n\nThe end.",
+            },
+        ),
+    ],
+)
+def test_markdown_loader_uses_headings_as_sections(
+    tmp_path: Path, text: str, title: str, sections: dict[str, str]
+) -> None:
+    loaded = load_file(fx.write_file(tmp_path / "doc.md", text))
+    assert loaded.title == title
+    assert {b.section: b.text for b in loaded.blocks} == sections
 
 
 def test_html_loader_drops_scripts_styles_and_navigation(tmp_path: Path) -> None:
-    path = tmp_path / "page.html"
-    path.write_text(
+    page = (
         "<html><head><title>Refund policy</title><style>p{color:red}</style></head><body>"
         "<nav><a href='/'>Home</a> <a href='/shop'>Shop menu</a></nav>"
         "<h1>Refunds</h1><p>Refunds are paid within <b>14 days</b>.</p>"
         "<script>var secret = 'tracking';</script><footer>Copyright footer</footer>"
-        "</body></html>",
-        encoding="utf-8",
+        "</body></html>"
     )
-    loaded = load_file(path)
+    loaded = load_file(fx.write_file(tmp_path / "page.html", page))
     text = "\n".join(b.text for b in loaded.blocks)
     assert loaded.title == "Refund policy"
     assert "Refunds are paid within 14 days." in text
@@ -53,20 +69,11 @@ def test_html_loader_drops_scripts_styles_and_navigation(tmp_path: Path) -> None
         assert boilerplate not in text
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "reason"),
-    [
-        ("empty.txt", b"", "empty file"),
-        ("blank.md", b"  \n\n ", "empty file"),
-        ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
-        ("latin1.txt", "café crème".encode("latin-1"), "not valid UTF-8"),
-    ],
-)
+@pytest.mark.parametrize(("name", "content", "reason"), fx.UNREADABLE)
 def test_unreadable_files_raise_an_error_naming_the_file(
     tmp_path: Path, name: str, content: bytes, reason: str
 ) -> None:
-    path = tmp_path / name
-    path.write_bytes(content)
+    path = fx.write_file(tmp_path / name, content)
     with pytest.raises(UnreadableFileError) as error:
         load_file(path)
     assert reason in str(error.value)

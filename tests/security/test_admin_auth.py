@@ -10,35 +10,17 @@ import pytest
 
 from askdocs.service.limits import BodySizeLimit
 from askdocs.settings import Settings
-from tests.security.asgi import run
+from tests.security.asgi import BODY_CHUNK, offer_body, run
 from tests.service.conftest import LiveServer
-
-CHUNK = 65536
 
 
 def _upload(headers: list[tuple[bytes, bytes]]) -> tuple[int, int]:
     """Offer a 100 MB upload to the middleware; return (status, body chunks pulled)."""
-    pulled = 0
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        while (await receive()).get("more_body"):
-            pass
-        raise AssertionError("the whole body was read")
-
-    async def receive() -> dict[str, Any]:
-        nonlocal pulled
-        pulled += 1
-        return {"type": "http.request", "body": b"x" * CHUNK, "more_body": pulled < 1600}
-
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "method": "POST", "path": "/api/documents", "headers": headers}
-    middleware = BodySizeLimit(app, max_bytes=1024 * 1024, admin_key="right-key")
-    run(middleware(scope, receive, send))
-    return sent[0]["status"], pulled
+    return offer_body(
+        lambda app: BodySizeLimit(app, max_bytes=1024 * 1024, admin_key="right-key"),
+        "/api/documents",
+        headers,
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,6 +72,6 @@ def test_a_real_server_answers_401_before_the_body_is_sent(admin_server: LiveSer
             f"Content-Length: {150 * 1024 * 1024}\r\n\r\n"
         )
         part = b'--b\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n\r\n'
-        sock.sendall(head.encode() + part + b"x" * CHUNK)
+        sock.sendall(head.encode() + part + b"x" * BODY_CHUNK)
         reply = sock.recv(4096)  # before the fix: a timeout, the server waited for the body
     assert reply.startswith(b"HTTP/1.1 401")

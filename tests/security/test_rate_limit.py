@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from askdocs.console import load_settings
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
 from askdocs.service.limits import RateLimit
@@ -79,15 +80,15 @@ def test_the_limit_is_on_by_default_beyond_loopback_only() -> None:
         assert Settings(host=host).effective_rate_limit() == 0
     for host in ("0.0.0.0", "192.168.1.5", "docs.example.org"):
         assert Settings(host=host).effective_rate_limit() == 120
-    # The CLI sets the host with model_copy, after the settings were read.
-    assert Settings().model_copy(update={"host": "0.0.0.0"}).effective_rate_limit() == 120
+    # As `askdocs serve --host 0.0.0.0` builds them.
+    assert load_settings(host="0.0.0.0").effective_rate_limit() == 120
     assert Settings(host="0.0.0.0", rate_limit_per_minute=0).effective_rate_limit() == 0
     assert Settings(rate_limit_per_minute=7).effective_rate_limit() == 7
 
 
 def test_explicit_limit_from_the_environment_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASKDOCS_RATE_LIMIT_PER_MINUTE", "0")
-    assert Settings().model_copy(update={"host": "0.0.0.0"}).effective_rate_limit() == 0
+    assert load_settings(host="0.0.0.0").effective_rate_limit() == 0
 
 
 def test_trusted_proxies_setting(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -140,14 +140,10 @@ def serve(embedder: Embedder) -> Iterator[Callable[[Settings], LiveServer]]:
 
 @pytest.fixture(scope="session")
 def live_server(
-    serve: Callable[[Settings], LiveServer],
-    sample_settings: Settings,
-    sample_collection: Collection,
-    host_site: StaticSite,
+    serve: Callable[[Settings], LiveServer], sample_collection: Collection, host_site: StaticSite
 ) -> LiveServer:
     """askdocs over the sample corpus (read-only), allowing the host site's origin."""
-    settings = Settings(index=sample_settings.index, allowed_origins=[host_site.url])
-    return serve(settings)
+    return serve(Settings(index=sample_collection.root, allowed_origins=[host_site.url]))
 
 
 @pytest.fixture(scope="session")

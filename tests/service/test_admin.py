@@ -19,6 +19,7 @@ from askdocs.index.embedder import Embedder
 from askdocs.service.app import create_app
 from askdocs.service.routes.admin import safe_name
 from askdocs.settings import Settings
+from tests.ingest.make_fixtures import UNREADABLE
 
 if TYPE_CHECKING:
     from tests.service.conftest import LiveServer
@@ -146,13 +147,7 @@ def test_upload_names_are_sanitised_and_stay_in_the_uploads_folder(
 
 
 @pytest.mark.parametrize(
-    ("name", "data", "reason"),
-    [
-        ("setup.exe", b"MZ\x90\x00", "unsupported file type"),
-        ("blob.txt", b"\x00\x01\x02binary", "binary"),
-        ("empty.md", b"   \n", "empty"),
-        ("latin1.txt", "caf\u00e9 cr\u00e8me".encode("latin-1"), "UTF-8"),
-    ],
+    ("name", "data", "reason"), [("setup.exe", b"MZ\x90\x00", "unsupported file type"), *UNREADABLE]
 )
 def test_unusable_upload_is_refused_naming_the_file(
     client: TestClient, settings: Settings, name: str, data: bytes, reason: str

@@ -57,6 +57,23 @@ def test_ask_abstains_off_topic_and_takes_history(client: TestClient) -> None:
     assert "Mali" in follow_up.json()["answer"]
 
 
+def test_ask_reads_only_the_top_k_chunks_it_is_given(client: TestClient) -> None:
+    question = "landmine victims support"
+    top = client.post("/api/search", json={"query": question, "top_k": 1}).json()["results"][0]
+
+    def inside_top(citation: dict[str, object]) -> bool:
+        return bool(
+            citation["doc_id"] == top["doc_id"]
+            and top["start"] <= citation["start"]
+            and citation["end"] <= top["end"]
+        )
+
+    default = client.post("/api/ask", json={"question": question}).json()
+    assert not all(inside_top(c) for c in default["citations"])  # ASKDOCS_TOP_K=5 reads more
+    narrow = client.post("/api/ask", json={"question": question, "top_k": 1}).json()
+    assert narrow["citations"] and all(inside_top(c) for c in narrow["citations"])
+
+
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
 def test_search_each_mode_with_offsets(client: TestClient, mode: str) -> None:
     response = client.post(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator, MutableMapping
@@ -23,7 +22,6 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from pydantic import ValidationError
 
 from askdocs.evals.crash import FakeEmbedder, fake_settings
@@ -31,6 +29,8 @@ from askdocs.index.writer import ingest_paths
 from askdocs.service.app import create_app
 from askdocs.service.limits import BodySizeLimit, RateLimit
 from askdocs.settings import Settings
+from tests.security.asgi import BODY_CHUNK, offer_body
+from tests.service.conftest import LiveServer, start_server
 
 ADMIN_KEY = "Correct-Horse-Battery-Staple"
 ALLOWED = "https://www.example.org"
@@ -51,28 +51,15 @@ class CountingEmbedder(FakeEmbedder):
 
 
 @dataclass
-class Server:
-    """A running askdocs server."""
+class Server(LiveServer):
+    """A running askdocs server and the embedder it counts calls with."""
 
-    url: str
-    settings: Settings
     embedder: CountingEmbedder
-    uvicorn: uvicorn.Server
-    thread: threading.Thread
 
 
 def _start(settings: Settings, embedder: CountingEmbedder) -> Server:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    app = create_app(settings, embedder=embedder)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    return Server(f"http://127.0.0.1:{sock.getsockname()[1]}", settings, embedder, server, thread)
+    live = start_server(settings, embedder)
+    return Server(live.url, live.settings, live.server, live.thread, embedder)
 
 
 def _versioned_text(name: str, version: int) -> str:
@@ -89,15 +76,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     docs.mkdir()
     for name in ("alpha", "beta"):
         (docs / f"{name}.txt").write_text(_versioned_text(name, 0), encoding="utf-8")
-    settings = fake_settings(root / "index").model_copy(
-        update={"admin_key": ADMIN_KEY, "allowed_origins": [ALLOWED], "abstain_threshold": 0.0}
+    settings = fake_settings(root / "index").replace(
+        admin_key=ADMIN_KEY, allowed_origins=[ALLOWED], abstain_threshold=0.0
     )
     embedder = CountingEmbedder()
     ingest_paths(settings.index, [docs], embedder, settings)
     live = _start(settings, embedder)
     yield live
-    live.uvicorn.should_exit = True
-    live.thread.join(timeout=10)
+    live.stop()
 
 
 @pytest.fixture
@@ -174,27 +160,10 @@ def test_a_streamed_body_without_length_is_cut_at_the_limit(client: httpx.Client
 
 def test_the_body_limit_reads_no_further_than_the_limit() -> None:
     """Memory stays flat: the middleware stops pulling body chunks once past the limit."""
-    pulled = 0
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        while (await receive()).get("more_body"):
-            pass
-        raise AssertionError("the whole body was read")
-
-    async def receive() -> dict[str, Any]:
-        nonlocal pulled
-        pulled += 1
-        return {"type": "http.request", "body": b"x" * 65536, "more_body": pulled < 1600}
-
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "method": "POST", "path": "/api/ask", "headers": []}
-    asyncio.run(BodySizeLimit(app, max_bytes=1024 * 1024)(scope, receive, send))
-    assert sent[0]["status"] == 413
-    assert pulled <= 1024 * 1024 // 65536 + 1  # 17 of the 1,600 chunks offered (100 MB)
+    limit = 1024 * 1024
+    status, pulled = offer_body(lambda app: BodySizeLimit(app, max_bytes=limit), "/api/ask", [])
+    assert status == 413
+    assert pulled <= limit // BODY_CHUNK + 1  # 17 of the 1,600 chunks offered (100 MB)
 
 
 # --- 404: path characters in document ids --------------------------------------------------
@@ -402,7 +371,7 @@ def test_the_rate_limit_is_per_client_and_refills() -> None:
 
 
 def test_ask_over_the_rate_limit_gets_429_with_retry_after(server: Server) -> None:
-    settings = server.settings.model_copy(update={"rate_limit_per_minute": 3})
+    settings = server.settings.replace(rate_limit_per_minute=3)
     limited = _start(settings, server.embedder)
     try:
         with httpx.Client(base_url=limited.url, timeout=30) as http:
@@ -417,8 +386,7 @@ def test_ask_over_the_rate_limit_gets_429_with_retry_after(server: Server) -> No
             assert "too many questions" in response.json()["detail"]
             assert http.post("/api/search", json={"query": "alpha"}).status_code == 429
     finally:
-        limited.uvicorn.should_exit = True
-        limited.thread.join(timeout=10)
+        limited.stop()
 
 
 # --- queries during uploads: no 5xx, one version per answer --------------------------------

@@ -25,6 +25,8 @@ def test_line_kinds() -> None:
     assert line_kind("Can I pay by invoice?", None, True) == QUESTION
     assert line_kind("Billing", "FAQ › Billing", True) == HEADING
     assert line_kind("Getting started with sync", None, True) == HEADING
+    # Longer than ASKDOCS_ANSWER__HEADING_MAX_WORDS allows: running text.
+    assert line_kind("Getting started with sync", None, True, heading_max_words=3) == TEXT
     assert line_kind("- Exports run every night.", None, True) == LIST
     assert line_kind("3. Restart the app.", None, True) == LIST
     assert line_kind("Plan: Team; Price: $9 per user", None, True) == TABLE

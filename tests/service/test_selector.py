@@ -68,10 +68,13 @@ def test_a_leading_yes_is_quoted_only_when_the_question_asks_yes_or_no() -> None
     best = next(i for i, c in enumerate(candidates) if c.text.startswith("You can cancel"))
     shares = np.full(len(candidates), 0.01)
     shares[best] = 0.97
-    assert _texts(select(candidates, shares, AnswerConfig(), yes_no=False)) == [
+    without = [
         "You can cancel from the billing page.",
         "It takes effect at the end of the month.",
     ]
+    assert _texts(select(candidates, shares, AnswerConfig(), yes_no=False)) == without
+    # ASKDOCS_ANSWER__YES_NO_MAX_WORDS=0 never quotes it.
+    assert _texts(select(candidates, shares, AnswerConfig(yes_no_max_words=0))) == without
 
 
 @pytest.mark.parametrize(

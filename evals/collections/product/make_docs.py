@@ -18,6 +18,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+from tests.ingest.make_fixtures import add_list, add_table, saved
 from tests.ingest.make_fixtures import pdf_bytes as fixture_pdf_bytes
 
 DOCS = Path(__file__).resolve().parent / "docs"
@@ -179,9 +180,7 @@ def guide_pdf() -> bytes:
     # A fixed file identifier, so reruns give identical bytes.
     ident = ByteStringObject(hashlib.md5(plain).digest())
     writer._ID = ArrayObject([ident, ident])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return saved(writer.write)
 
 
 # --- DOCX: the Security Whitepaper -------------------------------------------------------------
@@ -238,27 +237,32 @@ def _whitepaper() -> bytes:
     doc.add_heading("Access control", level=1)
     doc.add_heading("Customer accounts", level=2)
     doc.add_paragraph("Quillbox protects sign-in to customer accounts with these measures:")
-    for item in (
-        "passwords must be at least 10 characters long and are checked against lists of "
-        "breached passwords",
-        "an account is locked for 15 minutes after 10 failed sign-in attempts",
-        "sessions end after 14 days of inactivity, and admins can shorten this to as little "
-        "as 1 hour",
-        "two-factor authentication with authenticator apps, security keys and passkeys",
-    ):
-        doc.add_paragraph(item, style="List Bullet")
+    add_list(
+        doc,
+        (
+            "passwords must be at least 10 characters long and are checked against lists of "
+            "breached passwords",
+            "an account is locked for 15 minutes after 10 failed sign-in attempts",
+            "sessions end after 14 days of inactivity, and admins can shorten this to as little "
+            "as 1 hour",
+            "two-factor authentication with authenticator apps, security keys and passkeys",
+        ),
+    )
     doc.add_heading("Employee access", level=2)
     doc.add_paragraph(
         "Quillbox employees do not have standing access to customer content. When a support "
         "case needs it, access follows these steps:"
     )
-    for step in (
-        "the customer grants access from the support ticket",
-        "a second engineer approves the request",
-        "access is limited to the workspace named in the ticket and expires after 72 hours",
-        "every action taken is recorded in the workspace audit log",
-    ):
-        doc.add_paragraph(step, style="List Number")
+    add_list(
+        doc,
+        (
+            "the customer grants access from the support ticket",
+            "a second engineer approves the request",
+            "access is limited to the workspace named in the ticket and expires after 72 hours",
+            "every action taken is recorded in the workspace audit log",
+        ),
+        numbered=True,
+    )
     doc.add_paragraph(
         "All employees pass a background check before they start. Security and privacy "
         "training is repeated every year."
@@ -266,22 +270,20 @@ def _whitepaper() -> bytes:
 
     doc.add_heading("Certifications and compliance", level=1)
     doc.add_paragraph("Quillbox holds the following certifications and reports:")
-    table = doc.add_table(rows=1, cols=3)
-    for cell, text in zip(table.rows[0].cells, ("Standard", "Status", "Available to"), strict=True):
-        cell.text = text
-    for row in (
-        (
-            "SOC 2 Type II",
-            "Audited every year; latest report March 2026",
-            "Business and Enterprise, under NDA",
-        ),
-        ("ISO/IEC 27001", "Certified since June 2025", "Everyone, certificate on request"),
-        ("GDPR", "Data processing agreement included in the terms", "All customers"),
-        ("CSA STAR Level 1", "Self-assessment published 2026", "Everyone"),
-    ):
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = text
+    add_table(
+        doc,
+        ("Standard", "Status", "Available to"),
+        [
+            (
+                "SOC 2 Type II",
+                "Audited every year; latest report March 2026",
+                "Business and Enterprise, under NDA",
+            ),
+            ("ISO/IEC 27001", "Certified since June 2025", "Everyone, certificate on request"),
+            ("GDPR", "Data processing agreement included in the terms", "All customers"),
+            ("CSA STAR Level 1", "Self-assessment published 2026", "Everyone"),
+        ],
+    )
     doc.add_paragraph(
         "Copies of the SOC 2 report can be requested from the Trust page. A signed data "
         "processing agreement is available from Settings › Legal."
@@ -314,9 +316,7 @@ def _whitepaper() -> bytes:
         "Questions about security can be sent to security@quillbox.example. Vulnerability "
         "reports should go through the bug bounty programme."
     )
-    out = io.BytesIO()
-    doc.save(out)
-    return _rezip(out.getvalue())
+    return _rezip(saved(doc.save))
 
 
 def _rezip(data: bytes) -> bytes:
