@@ -186,7 +186,7 @@ def phase_queries(index: Path, queries: list[str]) -> dict[str, Any]:
 
 
 def _percentiles(values: Sequence[float]) -> dict[str, float]:
-    from askdocs.evals.load import percentile
+    from askdocs.evals.percentiles import percentile
 
     ordered = sorted(values)
     return {f"p{q}": round(percentile(ordered, q), 2) for q in (50, 95, 99)}
