@@ -113,21 +113,20 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Measure retrieval and answers on a question set, or retrieval on a BEIR dataset."""
-    command = "askdocs eval " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     options = EvalOptions(
-        questions,
-        docs,
-        index,
-        beir,
-        question_set,
-        split,
-        mode,
-        top_k,
-        compare,
-        run_out,
-        out,
-        as_json,
-        command,
+        questions=questions,
+        docs=docs,
+        index=index,
+        beir=beir,
+        question_set=question_set,
+        split=split,
+        mode=mode,
+        top_k=top_k,
+        compare=compare,
+        run_out=run_out,
+        out=out,
+        as_json=as_json,
+        command="askdocs eval " + " ".join(shlex.quote(a) for a in sys.argv[2:]),
     )
     run_eval(options, load_embedder)
 
@@ -140,8 +139,8 @@ def load_embedder(settings: Settings) -> Embedder:
 
 
 def check_options(options: EvalOptions) -> None:
-    """typer.BadParameter naming the option that conflicts with another."""
-    o = options
+    """typer.BadParameter naming the option that is unknown or conflicts with another."""
+    o = options  # short: every line below reads several options
     if o.mode is not None and o.mode not in _MODES:
         raise typer.BadParameter("must be dense, lexical or hybrid", param_hint="--mode")
     if o.mode is not None and o.compare is not None and o.compare.split("=")[0].strip() == "mode":
@@ -226,8 +225,8 @@ def _questions(options: EvalOptions, runs: _Runs) -> None:
     questions = load_questions(path)
     if options.split != "all" and any(q.split for q in questions):
         questions = of_split(questions, options.split)
-    documents = folder_documents(docs)
     started = time.perf_counter()
+    documents = folder_documents(docs)
     results: list[RunResult] = []
     for group, root, embedder in runs.groups():
         with eval_collection(documents, group[0].settings, embedder, root) as collection:
