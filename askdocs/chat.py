@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from askdocs.errors import AskdocsError
-from askdocs.service.conversation import Turn
+from askdocs.service.conversation import Turn, turns_from_json
 from askdocs.service.schemas import MAX_HISTORY_TURNS
 
 # The API's limit: older turns are dropped, not sent.
@@ -27,19 +27,10 @@ def load_history(path: Path) -> list[Turn]:
         raise HistoryFileError(f"{path}: history file not found") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HistoryFileError(f"{path}: cannot read history ({exc})") from None
-    if not isinstance(data, list):
-        raise HistoryFileError(f"{path}: expected a JSON list of turns")
-    turns: list[Turn] = []
-    for i, turn in enumerate(data):
-        if (
-            not isinstance(turn, dict)
-            or turn.get("role") not in ("user", "assistant")
-            or not isinstance(turn.get("content"), str)
-        ):
-            raise HistoryFileError(
-                f'{path}: turn {i} must be {{"role": "user"|"assistant", "content": str}}'
-            )
-        turns.append(Turn(turn["role"], turn["content"]))
+    try:
+        turns = turns_from_json(data)
+    except ValueError as exc:
+        raise HistoryFileError(f"{path}: {exc}") from None
     return turns[-MAX_TURNS:]
 
 

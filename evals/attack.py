@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from askdocs.evals.percentiles import percentile
+
 JSON = {"content-type": "application/json"}
 HEALTHZ_TARGET_MS = 100.0
 POLL_INTERVAL_S = 0.01
@@ -178,7 +180,7 @@ def _upload_while_polling(filename: str, body: str, admin_key: str | None) -> At
         if response.status_code == 201:
             for doc in response.json()["documents"]:
                 http.delete(f"/api/documents/{doc['doc_id']}", headers={"x-admin-key": admin_key})
-        p99 = _percentile(latencies, 99)
+        p99 = percentile(latencies, 99)
         verdict = "ok" if p99 < HEALTHZ_TARGET_MS else f"over {HEALTHZ_TARGET_MS:.0f} ms"
         note = (
             f"upload {took:.1f} s; /healthz p99 {p99:.0f} ms, max {max(latencies, default=0):.0f}"
@@ -189,13 +191,6 @@ def _upload_while_polling(filename: str, body: str, admin_key: str | None) -> At
         return Outcome([response.status_code, *polled], note)
 
     return attempt
-
-
-def _percentile(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def attempts(admin_key: str | None) -> dict[str, Attempt]:

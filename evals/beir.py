@@ -9,12 +9,12 @@ Line ends may be LF or CRLF. A bad line raises ValueError naming the file and th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from askdocs.evals.jsonl import json_records, numbered_lines
 from askdocs.evals.metrics import Qrels
 
 
@@ -42,26 +42,6 @@ def _require(path: Path, what: str) -> Path:
     return path
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Non-blank lines with their 1-based numbers; universal newlines drop any CR."""
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            line = line.rstrip("\n")
-            if line.strip():
-                yield number, line
-
-
-def _json_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in _lines(path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict):
-            raise ValueError(f"{path}:{number}: expected a JSON object")
-        yield number, record
-
-
 def _field(record: dict[str, Any], key: str, path: Path, number: int, default: str | None) -> str:
     value = record.get(key, default)
     if key == "_id" and isinstance(value, int) and not isinstance(value, bool):
@@ -75,29 +55,37 @@ def _field(record: dict[str, Any], key: str, path: Path, number: int, default: s
     return value
 
 
+def _by_id(path: Path, kind: str) -> Iterator[tuple[str, dict[str, Any], int]]:
+    """(id, record, line number) of each line, refusing a repeated `_id`."""
+    seen: set[str] = set()
+    for number, record in json_records(path):
+        record_id = _field(record, "_id", path, number, None)
+        if record_id in seen:
+            raise ValueError(f"{path}:{number}: duplicate {kind} id {record_id!r}")
+        seen.add(record_id)
+        yield record_id, record, number
+
+
 def load_corpus(directory: str | Path) -> dict[str, BeirDoc]:
     """Doc id → document, from ``corpus.jsonl``; a missing title reads as ""."""
     path = _require(Path(directory) / "corpus.jsonl", "corpus")
-    corpus: dict[str, BeirDoc] = {}
-    for number, record in _json_records(path):
-        doc_id = _field(record, "_id", path, number, None)
-        if doc_id in corpus:
-            raise ValueError(f"{path}:{number}: duplicate doc id {doc_id!r}")
-        title = _field(record, "title", path, number, "")
-        corpus[doc_id] = BeirDoc(doc_id, title, _field(record, "text", path, number, None))
-    return corpus
+    return {
+        doc_id: BeirDoc(
+            doc_id,
+            _field(record, "title", path, number, ""),
+            _field(record, "text", path, number, None),
+        )
+        for doc_id, record, number in _by_id(path, "doc")
+    }
 
 
 def load_queries(directory: str | Path) -> dict[str, str]:
     """Query id → query text, from ``queries.jsonl`` (every split's queries)."""
     path = _require(Path(directory) / "queries.jsonl", "queries")
-    queries: dict[str, str] = {}
-    for number, record in _json_records(path):
-        query_id = _field(record, "_id", path, number, None)
-        if query_id in queries:
-            raise ValueError(f"{path}:{number}: duplicate query id {query_id!r}")
-        queries[query_id] = _field(record, "text", path, number, None)
-    return queries
+    return {
+        query_id: _field(record, "text", path, number, None)
+        for query_id, record, number in _by_id(path, "query")
+    }
 
 
 def available_splits(directory: str | Path) -> list[str]:
@@ -115,7 +103,7 @@ def load_qrels(directory: str | Path, split: str = "test") -> Qrels:
         splits = ", ".join(available_splits(directory)) or "none"
         raise FileNotFoundError(f"BEIR qrels not found: {path} (available splits: {splits})")
     qrels: Qrels = {}
-    for index, (number, line) in enumerate(_lines(path)):
+    for index, (number, line) in enumerate(numbered_lines(path)):
         fields = [f.strip() for f in line.split("\t")]
         if len(fields) != 3:
             raise ValueError(

@@ -8,22 +8,16 @@ chunk. Chunks are ranked deep enough to fill the top 100 documents of every quer
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 from askdocs.evals.beir import BeirDoc
 from askdocs.evals.metrics import Qrels, Run, evaluate, evaluate_per_query
 from askdocs.index.collection import Collection
-from askdocs.index.embedder import Embedder
-from askdocs.index.rerank import RerankConfig
-from askdocs.index.writer import ingest_documents
 from askdocs.ingest.documents import PARAGRAPH, content_hash
 from askdocs.ingest.models import Document, Span
-from askdocs.settings import SearchMode, Settings
+from askdocs.settings import SearchMode
 
 BEIR_METRICS = ("ndcg@10", "recall@100", "mrr@10")
 RUN_DEPTH = 100
@@ -49,18 +43,12 @@ class BeirResult:
     search_seconds: float
 
     def to_json(self) -> dict[str, object]:
-        """The figures without the run."""
-        return {
-            "dataset": self.dataset,
-            "split": self.split,
-            "mode": self.mode,
-            "metrics": self.metrics,
-            "documents": self.documents,
-            "chunks": self.chunks,
-            "queries": self.queries,
-            "index_seconds": round(self.index_seconds, 2),
-            "search_seconds": round(self.search_seconds, 2),
-        }
+        """The figures without the run and per-query values, seconds rounded."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        del data["per_query"], data["run"]
+        data["index_seconds"] = round(self.index_seconds, 2)
+        data["search_seconds"] = round(self.search_seconds, 2)
+        return data
 
 
 def beir_document(doc: BeirDoc, source: str) -> Document:
@@ -73,30 +61,11 @@ def beir_document(doc: BeirDoc, source: str) -> Document:
     return Document(doc.id, title or doc.id, source, text, spans, content_hash(text))
 
 
-@contextmanager
-def beir_collection(
-    directory: Path,
-    corpus: dict[str, BeirDoc],
-    settings: Settings,
-    embedder: Embedder,
-    index: Path | None = None,
-) -> Iterator[tuple[Collection, float]]:
-    """The corpus indexed (in `index`, reused when it already holds it; else a temp dir), and
-    the seconds indexing took."""
-    with TemporaryDirectory(prefix="askdocs-beir-") as tmp:
-        root = index if index is not None else Path(tmp) / "index"
-        prefix = f"{directory.resolve() / 'corpus.jsonl'}#"
-        docs = [beir_document(d, prefix + d.id) for d in corpus.values() if d.text or d.title]
-        started = time.perf_counter()
-        ingest_documents(root, docs, embedder, settings, remove_if=lambda _source: True)
-        seconds = time.perf_counter() - started
-        collection = Collection.open(
-            root, embedder, check=False, rerank=RerankConfig.from_settings(settings)
-        )
-        try:
-            yield collection, seconds
-        finally:
-            collection.close()
+def beir_documents(directory: Path, entries: Iterable[BeirDoc]) -> list[Document]:
+    """The corpus entries that have any text, as Documents whose source is
+    `<directory>/corpus.jsonl#<id>`."""
+    prefix = f"{directory.resolve() / 'corpus.jsonl'}#"
+    return [beir_document(d, prefix + d.id) for d in entries if d.text or d.title]
 
 
 def chunk_documents(collection: Collection) -> dict[int, str]:

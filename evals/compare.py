@@ -3,7 +3,7 @@ chunk_tokens=96,128,256`..., and the questions that got better or worse between 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -58,6 +58,12 @@ def parse_compare(spec: str, base: Settings) -> tuple[str, list[Variant]]:
     return name, variants
 
 
+def slug(label: str) -> str:
+    """A configuration's label as a file-name part (run files, report files, index folders):
+    letters, digits and `-_.=` kept, anything else `_`."""
+    return "".join(c if c.isalnum() or c in "-_.=" else "_" for c in label)
+
+
 def variant_of(base: Settings, label: str = "") -> Variant:
     """A single configuration, labelled by its search mode unless told otherwise."""
     return Variant(label or base.search_mode, base)
@@ -76,14 +82,7 @@ class Change:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {
-            "id": self.id,
-            "question": self.question,
-            "aspect": self.aspect,
-            "before": self.before,
-            "after": self.after,
-            "better": self.better,
-        }
+        return asdict(self)
 
 
 def changes(before: RunResult, after: RunResult) -> list[Change]:

@@ -347,12 +347,19 @@ def run_rounds(
     return results
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: the parent harness, or (internally) the child."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def harness_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every kill -9 harness takes: how many rounds, the random seed, and where
+    to work (default: a temp dir)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: the parent harness, or (internally) the child."""
+    parser = harness_parser(__doc__)
     parser.add_argument("--zygote", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--ingest",

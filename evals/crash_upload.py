@@ -35,7 +35,13 @@ from pathlib import Path
 
 import httpx
 
-from askdocs.evals.crash import FakeEmbedder, fake_settings, self_check, write_corpus
+from askdocs.evals.crash import (
+    FakeEmbedder,
+    fake_settings,
+    harness_parser,
+    self_check,
+    write_corpus,
+)
 
 KEY = "crash-upload-admin-key"
 START_TIMEOUT_S = 60.0
@@ -261,10 +267,7 @@ def run_rounds(workdir: Path, rounds: int, seed: int = 0) -> Tally:
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: the parent harness, or (internally) the server child."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser = harness_parser(__doc__)
     parser.add_argument("--verbose", action="store_true", help="print every round")
     parser.add_argument("--serve", nargs=2, metavar=("INDEX", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

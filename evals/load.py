@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-QUESTIONS_FILE = Path(__file__).resolve().parent / "questions" / "sample.jsonl"
-FALLBACK_QUESTIONS = ["What does the Spotlight Initiative do?"]
+from askdocs.evals.percentiles import percentile
+from askdocs.evals.questions import BUNDLED_QUESTIONS, load_questions
+
 MAX_SECONDS = 600.0
 MAX_CLIENTS = 256
 DEFAULT_MAX_REQUESTS = 100_000
@@ -55,16 +56,6 @@ def check_loopback(url: str) -> str:
     return url.rstrip("/")
 
 
-def load_questions(path: Path = QUESTIONS_FILE) -> list[str]:
-    """The questions of a JSONL question set (the fallback when it is missing)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return FALLBACK_QUESTIONS
-    questions = [json.loads(line)["question"] for line in lines if line.strip()]
-    return questions or FALLBACK_QUESTIONS
-
-
 @dataclass
 class LevelResult:
     """One client count: throughput, latency percentiles (ms) and errors by status."""
@@ -77,14 +68,6 @@ class LevelResult:
     p95_ms: float
     p99_ms: float
     errors: dict[str, int] = field(default_factory=dict)
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) of sorted values, nearest rank; 0.0 when empty."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, int(-(-q * len(sorted_values) // 100)))  # ceil(q/100 * n)
-    return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
 def run_level(
@@ -175,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=_client_counts, default=[1, 8, 32])
     parser.add_argument("--seconds", type=_seconds, default=30.0, help="per client count")
     parser.add_argument("--max-requests", type=int, default=DEFAULT_MAX_REQUESTS)
-    parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
+    parser.add_argument("--questions", type=Path, default=BUNDLED_QUESTIONS)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
     try:
@@ -183,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     except NotLoopbackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    questions = load_questions(args.questions)
+    try:
+        questions = [q.question for q in load_questions(args.questions)]
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     results = []
     for clients in args.clients:
         result = run_level(url, clients, args.seconds, args.max_requests, questions)

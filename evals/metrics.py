@@ -88,6 +88,14 @@ def parse_metric(name: str) -> tuple[MetricFn, int]:
     return METRICS[base], int(cutoff)
 
 
+def score_ranking(
+    qrel: Mapping[str, int], ranking: Sequence[str], metrics: Sequence[str]
+) -> dict[str, float]:
+    """Metric name → value of one query's ranking, best first."""
+    parsed = [(name, *parse_metric(name)) for name in metrics]
+    return {name: fn(qrel, ranking, k) for name, fn, k in parsed}
+
+
 def judged_queries(qrels: Mapping[str, Mapping[str, int]]) -> list[str]:
     """Query ids with at least one relevant doc, sorted; the ones metrics average over."""
     return sorted(
@@ -102,13 +110,12 @@ def evaluate_per_query(
 ) -> dict[str, dict[str, float]]:
     """Query id → metric name → value, for every judged query; a query missing from the run
     scores 0. Run queries absent from the qrels are ignored."""
-    parsed = [(name, *parse_metric(name)) for name in metrics]
-    results: dict[str, dict[str, float]] = {}
-    for query_id in judged_queries(qrels):
-        ranking = rank(run.get(query_id, {}))
-        qrel = qrels[query_id]
-        results[query_id] = {name: fn(qrel, ranking, k) for name, fn, k in parsed}
-    return results
+    for name in metrics:
+        parse_metric(name)  # an unknown name fails even when nothing is judged
+    return {
+        query_id: score_ranking(qrels[query_id], rank(run.get(query_id, {})), metrics)
+        for query_id in judged_queries(qrels)
+    }
 
 
 def evaluate(

@@ -10,20 +10,19 @@ A bad line raises ValueError naming the file, the line number and the field.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from askdocs.evals.jsonl import json_records
 from askdocs.evals.relevance import normalise
-from askdocs.service.conversation import Turn
+from askdocs.service.conversation import Turn, turns_from_json
 
 BUNDLED_QUESTIONS = Path(__file__).resolve().parent / "questions" / "sample.jsonl"
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
 
 _KEYS = {"id", "question", "answers", "answerable", "history", "split"}
 _SPLITS = ("dev", "test")
-_ROLES = ("user", "assistant")
 
 
 @dataclass(frozen=True)
@@ -45,30 +44,21 @@ def load_questions(path: str | Path) -> list[Question]:
         raise FileNotFoundError(f"question set not found: {path}")
     questions: list[Question] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            question = _parse(line, where)
-            if question.id in seen:
-                raise ValueError(
-                    f"{where}: duplicate id {question.id!r} (first on line {seen[question.id]})"
-                )
-            seen[question.id] = number
-            questions.append(question)
+    for number, record in json_records(path):
+        where = f"{path}:{number}"
+        question = _parse(record, where)
+        if question.id in seen:
+            raise ValueError(
+                f"{where}: duplicate id {question.id!r} (first on line {seen[question.id]})"
+            )
+        seen[question.id] = number
+        questions.append(question)
     if not questions:
         raise ValueError(f"{path}: no questions")
     return questions
 
 
-def _parse(line: str, where: str) -> Question:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: invalid JSON ({exc.msg})") from None
-    if not isinstance(record, dict):
-        raise ValueError(f"{where}: expected a JSON object")
+def _parse(record: dict[str, Any], where: str) -> Question:
     unknown = sorted(set(record) - _KEYS)
     if unknown:
         raise ValueError(f"{where}: unknown field {unknown[0]!r}")
@@ -108,17 +98,7 @@ def of_split(questions: list[Question], split: str | None) -> list[Question]:
 
 
 def _history(value: Any, where: str) -> list[Turn]:
-    if not isinstance(value, list):
-        raise ValueError(f"{where}: field 'history' must be a list of turns")
-    turns: list[Turn] = []
-    for i, turn in enumerate(value):
-        if (
-            not isinstance(turn, dict)
-            or turn.get("role") not in _ROLES
-            or not isinstance(turn.get("content"), str)
-        ):
-            raise ValueError(
-                f'{where}: history[{i}] must be {{"role": "user"|"assistant", "content": str}}'
-            )
-        turns.append(Turn(turn["role"], turn["content"]))
-    return turns
+    try:
+        return turns_from_json(value)
+    except ValueError as exc:
+        raise ValueError(f"{where}: field 'history': {exc}") from None

@@ -6,27 +6,15 @@ went through extraction (typographic quotes, re-wrapped lines, changed case).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
-_WHITESPACE = re.compile(r"\s+")  # str patterns match Unicode spaces too (NBSP, U+2009...)
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",  # ‘
-        "\u2019": "'",  # ’
-        "\u201a": "'",  # ‚
-        "\u201b": "'",  # ‛
-        "\u201c": '"',  # “
-        "\u201d": '"',  # ”
-        "\u201e": '"',  # „
-        "\u201f": '"',  # ‟
-    }
-)
+from askdocs.ingest.clean import comparable
 
 
 def normalise(text: str) -> str:
-    """Straighten typographic quotes, collapse whitespace runs to one space, casefold, strip."""
-    return _WHITESPACE.sub(" ", text.translate(_QUOTES)).casefold().strip()
+    """Quotes straightened, whitespace runs collapsed, casefolded, stripped: the form ingest
+    compares passages in (`ingest.clean.comparable`)."""
+    return comparable(text)
 
 
 def _normalised_spans(spans: Iterable[str]) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from askdocs.evals.beir_eval import BEIR_METRICS, BeirResult
-from askdocs.evals.compare import Change
+from askdocs.evals.compare import Change, slug
 from askdocs.evals.runner import METRICS, RunResult
 
 # Metrics drawn in the chart of a question-set run (all are fractions in [0, 1]).
@@ -121,7 +121,7 @@ def write_report(
     """Write report.md, chart.png, results.json and questions-<label>.jsonl into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     for result in results:
-        with (out / f"questions-{_slug(result.label)}.jsonl").open("w", encoding="utf-8") as f:
+        with (out / f"questions-{slug(result.label)}.jsonl").open("w", encoding="utf-8") as f:
             for question in result.questions:
                 f.write(json.dumps(asdict(question), ensure_ascii=False) + "\n")
     payload = {
@@ -227,7 +227,3 @@ def _chart(
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def _slug(label: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_.=" else "_" for c in label)

@@ -11,24 +11,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any
 
 import numpy as np
 
-from askdocs.evals.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
+from askdocs.evals.metrics import score_ranking
+from askdocs.evals.percentiles import percentile
 from askdocs.evals.questions import Question
 from askdocs.evals.relevance import contains_evidence, normalise
 from askdocs.index.collection import Collection
-from askdocs.index.embedder import Embedder
-from askdocs.index.rerank import RerankConfig
-from askdocs.index.writer import ingest_documents
-from askdocs.ingest.documents import discover, load_documents
-from askdocs.ingest.models import Document
 from askdocs.service.answerer import Answer, Answerer
 from askdocs.service.answerer.candidates import CONTEXT_KINDS, line_kind
 from askdocs.settings import Settings
@@ -60,7 +53,6 @@ METRICS = RETRIEVAL_METRICS + ANSWER_METRICS + LATENCY_METRICS
 # An answer counts as correct when its text or one of its first citations holds the evidence.
 EVIDENCE_CITATIONS = 3
 
-_METRIC_FNS = {"hit": hit_at_k, "mrr": mrr_at_k, "ndcg": ndcg_at_k, "recall": recall_at_k}
 _MARKER = re.compile(r"\s*\[\d+\]")
 
 
@@ -135,41 +127,6 @@ def config_of(settings: Settings) -> dict[str, Any]:
         "abstain_threshold": settings.abstain_threshold,
         "model": settings.model,
     }
-
-
-# --- the index under evaluation -------------------------------------------------------------
-
-
-@contextmanager
-def eval_collection(
-    docs: Path, settings: Settings, embedder: Embedder, index: Path | None = None
-) -> Iterator[Collection]:
-    """A collection of exactly the documents under `docs`, chunked per `settings`.
-
-    With `index` the collection is kept there and reused (unchanged files are not embedded
-    again; documents from elsewhere are removed); without, it lives in a temp dir.
-    """
-    with TemporaryDirectory(prefix="askdocs-eval-") as tmp:
-        root = index if index is not None else Path(tmp) / "index"
-        documents = _load_docs(docs)
-        ingest_documents(root, documents, embedder, settings, remove_if=lambda _source: True)
-        collection = Collection.open(
-            root, embedder, check=False, rerank=RerankConfig.from_settings(settings)
-        )
-        try:
-            yield collection
-        finally:
-            collection.close()
-
-
-def _load_docs(docs: Path) -> list[Document]:
-    if not docs.exists():
-        raise FileNotFoundError(f"documents folder not found: {docs}")
-    files, _ = discover([docs])
-    loaded = [d for d in load_documents(files) if isinstance(d, Document)]
-    if not loaded:
-        raise ValueError(f"{docs}: no document could be loaded")
-    return loaded
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -291,10 +248,7 @@ def _run_one(
     retrieval: dict[str, float] = {}
     if question.answerable:
         ranking = [str(r.chunk_id) for r in retrieved]
-        qrel = {str(cid): 1 for cid in relevant}
-        for name in RETRIEVAL_METRICS:
-            base, _, cutoff = name.partition("@")
-            retrieval[name] = _METRIC_FNS[base](qrel, ranking, int(cutoff))
+        retrieval = score_ranking({str(c): 1 for c in relevant}, ranking, RETRIEVAL_METRICS)
     return QuestionResult(
         id=question.id,
         question=question.question,
@@ -357,11 +311,11 @@ def aggregate(results: Sequence[QuestionResult]) -> tuple[dict[str, float | None
     metrics["duplicate_citations"] = float(sum(r.duplicate_citations for r in results))
     metrics["heading_citations"] = float(sum(r.heading_citations for r in results))
     words = [r.answer_words for r in results if not r.abstained]
-    metrics["answer_words_p50"] = float(np.median(words)) if words else None
+    metrics["answer_words_p50"] = float(percentile(words, 50)) if words else None
     for kind in ("search", "answer"):
         times = [getattr(r, f"{kind}_ms") for r in results]
         for p in (50, 95):
-            metrics[f"{kind}_p{p}_ms"] = float(np.percentile(times, p)) if times else None
+            metrics[f"{kind}_p{p}_ms"] = percentile(times, p) if times else None
     counts = {
         "questions": len(results),
         "answerable": len(answerable),

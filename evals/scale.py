@@ -29,6 +29,7 @@ import faiss
 import numpy as np
 import typer
 
+from askdocs.evals.percentiles import percentile
 from askdocs.index.vectors import VectorIndex
 
 DEEP_K = 1000  # what hybrid search asks the dense index for (index/collection.py)
@@ -85,7 +86,8 @@ def percentiles_ms(runs: list[np.ndarray]) -> dict[str, float]:
     """p50/p95/p99 of each run in milliseconds, median over the runs."""
     out = {}
     for p in (50, 95, 99):
-        out[f"p{p}_ms"] = round(float(np.median([np.percentile(r, p) for r in runs])) * 1e3, 3)
+        per_run = [percentile(r.tolist(), p) for r in runs]
+        out[f"p{p}_ms"] = round(float(np.median(per_run)) * 1e3, 3)
     return out
 
 

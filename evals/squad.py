@@ -16,11 +16,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-SOURCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad-train-sample"
-    / "train-v1.1-sample.json"
-)  # fmt: skip
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / ".cache" / "squad"
+REPOSITORY = Path(__file__).resolve().parents[1]
+# The SQuAD sample is not bundled: it lies with the shared datasets beside the repository.
+SOURCE = REPOSITORY.parent / "shared" / "datasets" / "squad-train-sample" / "train-v1.1-sample.json"
+DEFAULT_OUT = REPOSITORY / ".cache" / "squad"
 # Articles (by position in the file) whose questions form the test split: about a third of the
 # questions, articles of several kinds (a place, science, a product, a film).
 TEST_ARTICLES = frozenset({2, 4, 7, 9})

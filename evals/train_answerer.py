@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from askdocs.evals.indexing import eval_collection, folder_documents
 from askdocs.evals.questions import Question, load_questions, of_split
 from askdocs.evals.relevance import contains_evidence
-from askdocs.evals.runner import eval_collection
 from askdocs.evals.sets import question_set
 from askdocs.index.embedder import Embedder
 from askdocs.service.answerer.abstention import probability
@@ -73,7 +73,8 @@ def collect(names: list[str], settings: Settings, embedder: Embedder) -> list[Ex
     for name in names:
         qs = question_set(name)
         questions = of_split(load_questions(qs.questions), "dev")
-        with eval_collection(qs.docs, settings, embedder, index=CACHE / name) as collection:
+        documents = folder_documents(qs.docs)
+        with eval_collection(documents, settings, embedder, index=CACHE / name) as collection:
             answerer = Answerer(collection, settings, models=_blank())
             for q in questions:
                 query = q.question

@@ -32,7 +32,10 @@ _TOGGLE_ALONE = re.compile(
 _TOGGLE_GLUED = re.compile(
     r"(?m)^[ \t]*(?:" + "|".join(map(re.escape, TOGGLE_LABELS)) + r")(?=[A-Z0-9“\"'(])"
 )
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
+# Typographic quotes and their straight forms (single: ‘ ’ ‚ ‛, double: “ ” „ ‟).
+_QUOTES = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b", "'") | dict.fromkeys("\u201c\u201d\u201e\u201f", '"')
+)
 
 
 def normalise_whitespace(text: str) -> str:
@@ -44,7 +47,8 @@ def normalise_whitespace(text: str) -> str:
 
 
 def comparable(text: str) -> str:
-    """A form for comparing passages: case-folded, quotes straightened, whitespace collapsed."""
+    """A form for comparing passages: case-folded, quotes straightened, whitespace runs (Unicode
+    spaces included) collapsed to one space, stripped. Evals compare evidence in it too."""
     return " ".join(text.translate(_QUOTES).casefold().split())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 _MARKER = re.compile(r"\s*\[\d+\]")
 _WHITESPACE = re.compile(r"\s+")
@@ -21,6 +21,23 @@ class Turn:
 
     role: Literal["user", "assistant"]
     content: str
+
+
+def turns_from_json(value: Any) -> list[Turn]:
+    """Turns from parsed JSON, `[{"role": "user"|"assistant", "content": str}, ...]`, as a
+    --history file and a question set write them; ValueError naming the first bad turn."""
+    if not isinstance(value, list):
+        raise ValueError("expected a JSON list of turns")
+    turns: list[Turn] = []
+    for i, turn in enumerate(value):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in ("user", "assistant")
+            or not isinstance(turn.get("content"), str)
+        ):
+            raise ValueError(f'turn {i} must be {{"role": "user"|"assistant", "content": str}}')
+        turns.append(Turn(turn["role"], turn["content"]))
+    return turns
 
 
 def in_context(question: str, history: list[Turn]) -> str | None:

@@ -6,6 +6,9 @@ from pathlib import PurePath
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+from askdocs.service.answerer.pipeline import Citation
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 20
@@ -45,19 +48,14 @@ class AskRequest(BaseModel):
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
 
 
-class CitationOut(BaseModel):
+# The answerer's `Citation` with the source reduced to its file name, built as
+# `CitationOut(**asdict(citation))`: the fields are declared once, on the record, and a field
+# added there is published too (redeclare it here with `Field(exclude=True)` if it must not be).
+@pydantic_dataclass(frozen=True)
+class CitationOut(Citation):
     """A cited excerpt; `document.text[start:end] == excerpt`."""
 
-    n: int
-    doc_id: str
-    title: str
     source: PublicSource
-    excerpt: str
-    start: int
-    end: int
-    score: float
-    section: str | None = None
-    page: int | None = None
 
 
 class AskResponse(BaseModel):

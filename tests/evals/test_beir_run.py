@@ -5,21 +5,16 @@ file and our metrics must equal ranx's on it."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import ranx
-from typer.testing import CliRunner
 
-import askdocs.evals.cli
 from askdocs.evals.beir import load_dataset
-from askdocs.evals.beir_eval import (
-    BEIR_METRICS,
-    RUN_DEPTH,
-    beir_collection,
-    beir_document,
-    retrieve,
-)
+from askdocs.evals.beir_eval import BEIR_METRICS, RUN_DEPTH, beir_document, beir_documents, retrieve
+from askdocs.evals.cli import EvalOptions, run_eval
+from askdocs.evals.indexing import eval_collection
 from askdocs.evals.metrics import Qrels, Run, evaluate, evaluate_per_query, rank
 from askdocs.evals.trec import read_run, write_run
 from askdocs.index.embedder import Embedder
@@ -44,9 +39,10 @@ def subset_run(
     distractors = [d for d in data.corpus if d not in judged][: DOCS - len(judged)]
     corpus = {d: data.corpus[d] for d in sorted(judged) + distractors}
     settings = Settings(index=tmp_path_factory.mktemp("beir") / "index")
-    with beir_collection(SCIFACT, corpus, settings, embedder, settings.index) as (collection, _):
-        documents, chunks = collection.store.count()
-        assert documents == len(corpus) and chunks > documents  # long abstracts are split
+    documents = beir_documents(SCIFACT, corpus.values())
+    with eval_collection(documents, settings, embedder, settings.index) as collection:
+        stored, chunks = collection.store.count()
+        assert stored == len(corpus) and chunks > stored  # long abstracts are split
         run = retrieve(collection, {q: data.queries[q] for q in query_ids}, "hybrid")
     return qrels, run, len(corpus)
 
@@ -120,27 +116,20 @@ def write_tiny_beir(root: Path) -> Path:
     return root
 
 
-def test_cli_beir_with_run_file_and_report(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder: Embedder
+def test_eval_beir_with_run_file_and_report(
+    tmp_path: Path, embedder: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import typer
-
-    monkeypatch.setattr(askdocs.evals.cli, "_embedder", lambda _settings: embedder)
-    app = typer.Typer()
-    app.command()(askdocs.evals.cli.eval_command)
     root = write_tiny_beir(tmp_path / "tiny")
-    args = ["--beir", str(root), "--index", str(tmp_path / "index"), "--out", str(tmp_path / "r")]
-    result = CliRunner().invoke(
-        app, [*args, "--compare", "mode=dense,lexical,hybrid", "--run-out", str(tmp_path / "t.run")]
-    )
-    assert result.exit_code == 0, result.output
-    assert "tiny (test): 2 queries, 3 documents" in result.stdout
+    options = EvalOptions(beir=root, index=tmp_path / "index", out=tmp_path / "r")
+    compared = replace(options, compare="mode=dense,lexical,hybrid", run_out=tmp_path / "t.run")
+    run_eval(compared, lambda _settings: embedder)
+    assert "tiny (test): 2 queries, 3 documents" in capsys.readouterr().out
     for mode in ("dense", "lexical", "hybrid"):
         run = read_run(tmp_path / f"t.{mode}.run")
         assert rank(run["q2"])[0] == "d3"
         assert (tmp_path / "r" / "runs" / f"{mode}.trec").is_file()
     assert (tmp_path / "r" / "chart.png").read_bytes()[:4] == b"\x89PNG"
-    result = CliRunner().invoke(app, [*args[:4], "--mode", "lexical", "--json"])
-    assert result.exit_code == 0, result.output
-    [only] = json.loads(result.stdout)["results"]
+    run_eval(replace(options, out=None, mode="lexical", as_json=True), lambda _s: embedder)
+    [only] = json.loads(capsys.readouterr().out)["results"]
     assert only["mode"] == "lexical" and only["metrics"]["ndcg@10"] == 1.0
+    assert only["documents"] == 3 and only["queries"] == 2

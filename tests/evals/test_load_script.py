@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from askdocs.evals.crash import FakeEmbedder, fake_settings
-from askdocs.evals.load import NotLoopbackError, check_loopback, percentile
+from askdocs.evals.load import NotLoopbackError, check_loopback
 from askdocs.index.writer import ingest_paths
 from askdocs.service.app import create_app
 
@@ -94,10 +94,3 @@ def test_loopback_hosts_are_accepted() -> None:
     assert check_loopback("http://127.0.0.1:8000/") == "http://127.0.0.1:8000"
     assert check_loopback("http://localhost:8000") == "http://localhost:8000"
     assert check_loopback("http://[::1]:8000") == "http://[::1]:8000"
-
-
-def test_percentiles_are_nearest_rank() -> None:
-    values = [float(v) for v in range(1, 101)]
-    assert [percentile(values, q) for q in (50, 95, 99, 100)] == [50.0, 95.0, 99.0, 100.0]
-    assert percentile([], 50) == 0.0
-    assert percentile([7.0], 99) == 7.0

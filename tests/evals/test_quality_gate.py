@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from askdocs.evals.gate import GATED, bounds, violations
+from askdocs.evals.indexing import eval_collection, folder_documents
 from askdocs.evals.questions import load_questions, of_split
-from askdocs.evals.runner import RunResult, eval_collection, run_questions
+from askdocs.evals.runner import RunResult, run_questions
 from askdocs.evals.sets import question_set
 from askdocs.evals.squad import SOURCE, build
 from askdocs.index.collection import Collection
@@ -37,14 +39,12 @@ def collections(
 ) -> Iterator[dict[str, Collection]]:
     settings = Settings()
     opened: dict[str, Collection] = {}
-    managers = []
-    for name, (docs, _) in test_sets.items():
-        manager = eval_collection(docs, settings, embedder, tmp_path_factory.mktemp(name) / "i")
-        opened[name] = manager.__enter__()
-        managers.append(manager)
-    yield opened
-    for manager in managers:
-        manager.__exit__(None, None, None)
+    with ExitStack() as stack:
+        for name, (docs, _) in test_sets.items():
+            index = tmp_path_factory.mktemp(name) / "i"
+            manager = eval_collection(folder_documents(docs), settings, embedder, index)
+            opened[name] = stack.enter_context(manager)
+        yield opened
 
 
 def _run(collection: Collection, questions: Path, settings: Settings, **kw) -> RunResult:
