@@ -137,7 +137,7 @@ def phase_queries(index: Path, queries: list[str]) -> QueryFigures:
 
     settings = Settings(index=index)
     embedder = Embedder.from_settings(settings)
-    collection = Collection.open(index, embedder)
+    collection = Collection.from_settings(settings, embedder)
     answerer = Answerer(collection, settings)
     answerer.answer("warm-up question")
     search_ms: list[float] = []

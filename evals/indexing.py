@@ -11,7 +11,6 @@ from tempfile import TemporaryDirectory
 
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
-from askdocs.index.rerank import RerankConfig
 from askdocs.index.writer import ingest_documents
 from askdocs.ingest.documents import discover, load_documents
 from askdocs.ingest.models import Document
@@ -42,9 +41,7 @@ def eval_collection(
     with TemporaryDirectory(prefix="askdocs-eval-") as tmp:
         root = index if index is not None else Path(tmp) / "index"
         ingest_documents(root, documents, embedder, settings, remove_if=lambda _source: True)
-        collection = Collection.open(
-            root, embedder, check=False, rerank=RerankConfig.from_settings(settings)
-        )
+        collection = Collection.from_settings(settings.replace(index=root), embedder, check=False)
         try:
             yield collection
         finally:
