@@ -19,7 +19,9 @@ def test_the_wheel_installs_only_the_askdocs_package_with_its_data(tmp_path: Pat
     assert top_level == {"askdocs", wheel.name.split("-py3")[0] + ".dist-info"}
     for needed in (
         "askdocs/index/store.py",
+        "askdocs/service/static/core.js",
         "askdocs/service/static/widget.js",
+        "askdocs/service/static/layout.html",
         "askdocs/service/answerer/weights.json",
         "askdocs/evals/questions/sample.jsonl",
     ):
