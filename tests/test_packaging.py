@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_wheel_installs_only_the_askdocs_package_with_its_data(tmp_path: Path) -> None:
-    build = ["wheel", str(ROOT), "--no-deps", "--no-build-isolation", "--wheel-dir", str(tmp_path)]
+    # Built from a copy: setuptools leaves build/ and *.egg-info in the folder it builds.
+    source = tmp_path / "source"
+    skip = shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__", "tests")
+    shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
+    build = ["wheel", str(source), "--no-deps", "--no-build-isolation", "-w", str(tmp_path)]
     subprocess.run([sys.executable, "-m", "pip", *build, "--quiet"], check=True, cwd=tmp_path)
     (wheel,) = tmp_path.glob("askdocs-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
