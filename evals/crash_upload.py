@@ -54,7 +54,7 @@ def serve_main(index: Path, port: int) -> None:
 
     from askdocs.service.app import create_app
 
-    settings = fake_settings(index).model_copy(update={"admin_key": KEY})
+    settings = fake_settings(index).replace(admin_key=KEY)
     app = create_app(settings, embedder=FakeEmbedder())
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
