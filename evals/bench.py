@@ -32,6 +32,7 @@ from askdocs.evals.bench_figures import (
     median_of,
 )
 from askdocs.evals.bench_phases import is_beir
+from askdocs.evals.cli import FiguresJson
 from askdocs.evals.percentiles import Percentiles
 from askdocs.evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS, load_questions
 
@@ -211,7 +212,7 @@ def bench_command(
         ),
     ] = 0,
     http: Annotated[bool, typer.Option(help="Also measure the service over HTTP.")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    as_json: FiguresJson = False,
 ) -> None:
     """Measure ingest, search and answer speed on a real corpus, against a naive baseline."""
     if not corpus.is_dir():

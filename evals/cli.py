@@ -57,60 +57,72 @@ class EvalOptions:
     command: str = "askdocs eval"  # quoted in reports
 
 
+# The options of `askdocs eval`, each declared once as a type (typer reads the option from the
+# `Annotated` metadata), so the command's signature is one line per option.
+QuestionsOption = Annotated[
+    Path | None, typer.Option(help="Question set (JSONL) (default: the bundled set)")
+]
+DocsOption = Annotated[
+    Path | None,
+    typer.Option(help="Documents the questions are about (default: the bundled corpus)"),
+]
+IndexOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Keep the eval index here and reuse it (default: a temp dir; never the "
+        "index the other commands use)",
+    ),
+]
+BeirOption = Annotated[Path | None, typer.Option(help="A BEIR dataset folder to evaluate instead.")]
+SetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--set",
+        help="A named collection with its questions: sample (the bundled set), product "
+        "(product documentation in mixed formats) or squad (11 Wikipedia articles).",
+    ),
+]
+SplitOption = Annotated[
+    str,
+    typer.Option(
+        help="BEIR qrels split, or the question-set split (dev, test or all; a set without "
+        "splits is run whole).",
+    ),
+]
+ModeOption = Annotated[str | None, typer.Option(help="dense, lexical or hybrid (default: hybrid)")]
+TopKOption = Annotated[
+    int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Chunks the answerer reads.")
+]
+CompareOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Configurations side by side, e.g. mode=dense,lexical,hybrid or "
+        "chunk_tokens=96,128,256.",
+    ),
+]
+RunOutOption = Annotated[
+    Path | None, typer.Option(help="BEIR: write the ranking as a TREC run file.")
+]
+OutOption = Annotated[
+    Path | None, typer.Option(help="Write a report (markdown, PNG chart, per-question results).")
+]
+# Shared with `askdocs bench`.
+FiguresJson = Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")]
+
+
 def eval_command(
-    questions: Annotated[
-        Path | None, typer.Option(help="Question set (JSONL) (default: the bundled set)")
-    ] = None,
-    docs: Annotated[
-        Path | None,
-        typer.Option(help="Documents the questions are about (default: the bundled corpus)"),
-    ] = None,
-    index: Annotated[
-        Path | None,
-        typer.Option(
-            help="Keep the eval index here and reuse it (default: a temp dir; never the "
-            "index the other commands use)",
-        ),
-    ] = None,
-    beir: Annotated[
-        Path | None, typer.Option(help="A BEIR dataset folder to evaluate instead.")
-    ] = None,
-    question_set: Annotated[
-        str | None,
-        typer.Option(
-            "--set",
-            help="A named collection with its questions: sample (the bundled set), product "
-            "(product documentation in mixed formats) or squad (11 Wikipedia articles).",
-        ),
-    ] = None,
-    split: Annotated[
-        str,
-        typer.Option(
-            help="BEIR qrels split, or the question-set split (dev, test or all; a set without "
-            "splits is run whole).",
-        ),
-    ] = "test",
-    mode: Annotated[
-        str | None, typer.Option(help="dense, lexical or hybrid (default: hybrid)")
-    ] = None,
-    top_k: Annotated[
-        int | None, typer.Option("-k", "--top-k", min=1, max=50, help="Chunks the answerer reads.")
-    ] = None,
-    compare: Annotated[
-        str | None,
-        typer.Option(
-            help="Configurations side by side, e.g. mode=dense,lexical,hybrid or "
-            "chunk_tokens=96,128,256.",
-        ),
-    ] = None,
-    run_out: Annotated[
-        Path | None, typer.Option(help="BEIR: write the ranking as a TREC run file.")
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(help="Write a report (markdown, PNG chart, per-question results)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    questions: QuestionsOption = None,
+    docs: DocsOption = None,
+    index: IndexOption = None,
+    beir: BeirOption = None,
+    question_set: SetOption = None,
+    split: SplitOption = "test",
+    mode: ModeOption = None,
+    top_k: TopKOption = None,
+    compare: CompareOption = None,
+    run_out: RunOutOption = None,
+    out: OutOption = None,
+    as_json: FiguresJson = False,
 ) -> None:
     """Measure retrieval and answers on a question set, or retrieval on a BEIR dataset."""
     options = EvalOptions(

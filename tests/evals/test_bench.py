@@ -11,18 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from askdocs.evals import bench_figures as figures
 from askdocs.evals.bench import bench_command, bench_queries, table
-from askdocs.evals.bench_figures import (
-    BaselineFigures,
-    BenchLevel,
-    BenchResult,
-    HttpFigures,
-    IngestFigures,
-    Machine,
-    QueryFigures,
-    from_json,
-    median_of,
-)
 from askdocs.evals.bench_phases import phase_http, phase_ingest, phase_queries, running_server
 from askdocs.evals.percentiles import Percentiles
 from askdocs.evals.questions import load_questions
@@ -40,30 +30,32 @@ def test_queries_come_from_a_question_set_or_a_beir_folder(tmp_path: Path) -> No
     assert bench_queries(beir, SAMPLE_QUESTIONS, 2) == bundled[:2]  # --questions wins
 
 
-def _level(requests: int, errors: dict[str, int]) -> BenchLevel:
-    return BenchLevel(2, requests, 1.0, 1.0, 10.0, 20.0, 30.0, errors, repeated=0)
+def _level(requests: int, errors: dict[str, int]) -> figures.BenchLevel:
+    return figures.BenchLevel(2, requests, 1.0, 1.0, 10.0, 20.0, 30.0, errors, repeated=0)
 
 
 def test_medians_are_taken_field_by_field() -> None:
     runs = [
-        IngestFigures(2, 39, 900, 3.0, {"embedding": 2.0}, 0.5, 0, 400.0, 10),
-        IngestFigures(2, 39, 900, 1.0, {"embedding": 1.0}, 0.1, 3, 500.0, 30),
-        IngestFigures(2, 39, 900, 2.0, {"embedding": 9.0, "writing": 1.0}, 0.3, 4, 600.0, 20),
+        figures.IngestFigures(2, 39, 900, 3.0, {"embedding": 2.0}, 0.5, 0, 400.0, 10),
+        figures.IngestFigures(2, 39, 900, 1.0, {"embedding": 1.0}, 0.1, 3, 500.0, 30),
+        figures.IngestFigures(
+            2, 39, 900, 2.0, {"embedding": 9.0, "writing": 1.0}, 0.3, 4, 600.0, 20
+        ),
     ]
-    median = median_of(runs)
-    assert median == IngestFigures(
+    median = figures.median_of(runs)
+    assert median == figures.IngestFigures(
         2, 39, 900, 2.0, {"embedding": 2.0, "writing": 0.0}, 0.3, 3, 500.0, 20
     )
     # Counts stay counts that were observed: the lower median of an even number of runs.
-    levels = median_of([_level(3, {}), _level(6, {"503": 2})])
+    levels = figures.median_of([_level(3, {}), _level(6, {"503": 2})])
     assert levels.requests == 3 and levels.errors == {"503": 0}
 
 
 def test_figures_survive_the_trip_through_json() -> None:
-    http = HttpFigures(
+    http = figures.HttpFigures(
         1.5, Percentiles(1.0, 2.0, 3.0), Percentiles(4.0, 5.0, 6.0), [_level(4, {"500": 1})], 9.0
     )
-    assert from_json(HttpFigures, json.loads(json.dumps(asdict(http)))) == http
+    assert figures.from_json(figures.HttpFigures, json.loads(json.dumps(asdict(http)))) == http
 
 
 def test_phases_on_the_sample_corpus(tmp_path: Path) -> None:
@@ -85,8 +77,10 @@ def test_phases_on_the_sample_corpus(tmp_path: Path) -> None:
     (level,) = http.levels
     assert (level.clients, level.requests, level.repeated, level.errors) == (2, 1, 0, {})
 
-    baseline = BaselineFigures(39, 1.0, 500.0)
-    result = BenchResult(Machine.this(), str(SAMPLE_CORPUS), 1, ingest, baseline, queries, http)
+    baseline = figures.BaselineFigures(39, 1.0, 500.0)
+    result = figures.BenchResult(
+        figures.Machine.this(), str(SAMPLE_CORPUS), 1, ingest, baseline, queries, http
+    )
     text = table(result)
     for label in ("chunks/s", "askdocs/baseline", "unchanged re-ingest", "2 clients", "cold start"):
         assert label in text
@@ -107,9 +101,11 @@ def test_the_server_answers_until_it_is_stopped(tmp_path: Path) -> None:
 
 
 def test_without_http_the_json_keeps_an_empty_http_object() -> None:
-    ingest = IngestFigures(2, 39, 900, 2.0, {}, 0.3, 0, 500.0, 20)
-    queries = QueryFigures(Percentiles(1.0, 2.0, 3.0), Percentiles(4.0, 5.0, 6.0))
-    result = BenchResult(Machine.this(), "c", 1, ingest, BaselineFigures(39, 1.0, 1.0), queries)
+    ingest = figures.IngestFigures(2, 39, 900, 2.0, {}, 0.3, 0, 500.0, 20)
+    queries = figures.QueryFigures(Percentiles(1.0, 2.0, 3.0), Percentiles(4.0, 5.0, 6.0))
+    result = figures.BenchResult(
+        figures.Machine.this(), "c", 1, ingest, figures.BaselineFigures(39, 1.0, 1.0), queries
+    )
     assert result.to_json()["http"] == {}
     assert "cold start" not in table(result)
 

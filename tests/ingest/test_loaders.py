@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import make_fixtures as fx
 import pytest
 
 from askdocs.errors import UnreadableFileError
 from askdocs.ingest.documents import Skipped, discover, load_documents
 from askdocs.ingest.loaders import load_file
+from tests.ingest.fixture_files import write_file
+from tests.ingest.text_fixtures import UNREADABLE
 
 
 def test_text_loader_keeps_text_and_titles_after_file_name(tmp_path: Path) -> None:
     text = "First paragraph.\n\nSecond paragraph."
-    loaded = load_file(fx.write_file(tmp_path / "annual-report_2023.txt", text))
+    loaded = load_file(write_file(tmp_path / "annual-report_2023.txt", text))
     assert loaded.title == "Annual report 2023"
     assert loaded.blocks[0].text == "First paragraph.\n\nSecond paragraph."
 
@@ -48,7 +49,7 @@ def test_text_loader_keeps_text_and_titles_after_file_name(tmp_path: Path) -> No
 def test_markdown_loader_uses_headings_as_sections(
     tmp_path: Path, text: str, title: str, sections: dict[str, str]
 ) -> None:
-    loaded = load_file(fx.write_file(tmp_path / "doc.md", text))
+    loaded = load_file(write_file(tmp_path / "doc.md", text))
     assert loaded.title == title
     assert {b.section: b.text for b in loaded.blocks} == sections
 
@@ -61,7 +62,7 @@ def test_html_loader_drops_scripts_styles_and_navigation(tmp_path: Path) -> None
         "<script>var secret = 'tracking';</script><footer>Copyright footer</footer>"
         "</body></html>"
     )
-    loaded = load_file(fx.write_file(tmp_path / "page.html", page))
+    loaded = load_file(write_file(tmp_path / "page.html", page))
     text = "\n".join(b.text for b in loaded.blocks)
     assert loaded.title == "Refund policy"
     assert "Refunds are paid within 14 days." in text
@@ -69,11 +70,11 @@ def test_html_loader_drops_scripts_styles_and_navigation(tmp_path: Path) -> None
         assert boilerplate not in text
 
 
-@pytest.mark.parametrize(("name", "content", "reason"), fx.UNREADABLE)
+@pytest.mark.parametrize(("name", "content", "reason"), UNREADABLE)
 def test_unreadable_files_raise_an_error_naming_the_file(
     tmp_path: Path, name: str, content: bytes, reason: str
 ) -> None:
-    path = fx.write_file(tmp_path / name, content)
+    path = write_file(tmp_path / name, content)
     with pytest.raises(UnreadableFileError) as error:
         load_file(path)
     assert reason in str(error.value)

@@ -19,7 +19,7 @@ from askdocs.index.embedder import Embedder
 from askdocs.service.app import create_app
 from askdocs.service.routes.admin import safe_name
 from askdocs.settings import Settings
-from tests.ingest.make_fixtures import UNREADABLE
+from tests.ingest.text_fixtures import UNREADABLE
 
 if TYPE_CHECKING:
     from tests.service.conftest import LiveServer

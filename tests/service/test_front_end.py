@@ -1,7 +1,7 @@
 """The chat page's and the widget's scripts as served: one core, the API's limits, headers.
 
-(Their behaviour in a browser is in test_browser.py.) No lifespan runs here: the pages and
-scripts need no index or model.
+(Their behaviour in a browser is in the test_browser_*.py modules.) No lifespan runs here: the
+pages and scripts need no index or model.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
                                                       # docs/security-whitepaper.docx
 
 The PDF is written by hand (objects, xref, trailer) with the writer of
-tests/ingest/make_fixtures.py, with an outline added by pypdf; the DOCX is written with
+tests/ingest/pdf_fixtures.py, with an outline added by pypdf; the DOCX is written with
 python-docx and then re-zipped with fixed timestamps. Every date and identifier is fixed, so
 reruns give identical bytes.
 """
@@ -18,8 +18,9 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from tests.ingest.make_fixtures import add_list, add_table, saved
-from tests.ingest.make_fixtures import pdf_bytes as fixture_pdf_bytes
+from tests.ingest.docx_fixtures import add_list, add_table
+from tests.ingest.fixture_files import saved
+from tests.ingest.pdf_fixtures import pdf_bytes as fixture_pdf_bytes
 
 DOCS = Path(__file__).resolve().parent / "docs"
 PDF_NAME = "admin-guide.pdf"
