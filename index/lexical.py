@@ -121,8 +121,9 @@ class LexicalIndex:
     def search(
         self, query: str, k: int, document_weight: float = DOCUMENT_WEIGHT
     ) -> list[tuple[int, float]]:
-        """The best `k` chunk ids by score (zero scores left out), best first (ties by id); a
-        chunk's score is its own plus `document_weight` times its document's."""
+        """The best `k` chunk ids by score (zero scores left out), best first, ties by id (also
+        at the cut: of chunks tying for the last place, the lowest ids); a chunk's score is its
+        own plus `document_weight` times its document's."""
         found = self.search_arrays(query, k, document_weight)
         return list(zip(found.ids.tolist(), found.scores.tolist(), strict=True))
 
@@ -138,11 +139,13 @@ class LexicalIndex:
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
         document_scores = np.asarray(self.documents.get_scores(tokens), dtype=np.float64)
         scores += document_weight * document_scores[self.owners]
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[scores[top] > 0]
-        ids, values = self._id_array[top], scores[top]
-        order = np.lexsort((ids, -values))
+        # Most chunks hold none of the query's words: the cut is made among the others only.
+        rows = np.flatnonzero(scores > 0)
+        if len(rows) > k:
+            kth = np.partition(scores[rows], len(rows) - k)[len(rows) - k]
+            rows = rows[scores[rows] >= kth]  # more than k when several tie at the cut
+        ids, values = self._id_array[rows], scores[rows]
+        order = np.lexsort((ids, -values))[:k]
         return Ranking(ids[order], values[order])
 
 

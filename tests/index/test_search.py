@@ -58,7 +58,8 @@ def _old_dense(collection: Collection, vector: np.ndarray, k: int) -> Ranking:
 
 
 def _old_lexical(collection: Collection, query: str, k: int, weight: float) -> Ranking:
-    """LexicalIndex.search before issue 15: candidates sorted as Python tuples."""
+    """LexicalIndex.search before issue 15, candidates sorted as Python tuples; the top k taken
+    by their definition (best first, ties by id) where argpartition chose among ties at the cut."""
     lexical = collection.lexical
     assert lexical.bm25 is not None and lexical.documents is not None
     tokens = tokenize([query])[0]
@@ -66,12 +67,11 @@ def _old_lexical(collection: Collection, query: str, k: int, weight: float) -> R
         return []
     scores = np.asarray(lexical.bm25.get_scores(tokens), dtype=np.float64)
     scores += weight * np.asarray(lexical.documents.get_scores(tokens))[lexical.owners]
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    return sorted(
-        ((lexical.ids[int(row)], float(scores[row])) for row in top if scores[row] > 0),
+    ranked = sorted(
+        ((lexical.ids[row], float(scores[row])) for row in range(len(scores)) if scores[row] > 0),
         key=lambda pair: (-pair[1], pair[0]),
     )
+    return ranked[:k]
 
 
 def _old_fusion(dense: Ranking, lexical: Ranking, weight: float) -> Ranking:
