@@ -160,8 +160,8 @@ def ingest_summary(report: IngestReport, seconds: float) -> str:
         if stage in report.timings
     )
     return (
-        f"done in {seconds:.1f} s: {files} files read, {report.chunks_embedded} chunks "
-        f"embedded, {rate:.1f} chunks/s ({shares})"
+        f"done in {seconds:.1f} s: {files:,} files read, {report.chunks_embedded:,} chunks "
+        f"embedded, {rate:,.1f} chunks/s ({shares})"
     )
 
 
