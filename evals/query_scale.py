@@ -120,8 +120,11 @@ def _p50_ms(seconds: list[float]) -> float:
     return percentile(seconds, 50) * 1e3
 
 
-def measure(index: Path, queries: list[str], runs: int, clients: int) -> dict[str, float]:
-    """Median over `runs` of each figure (see the module's docstring)."""
+def measure(
+    index: Path, queries: list[str], runs: int, clients: int, embedder: Embedder | None = None
+) -> dict[str, float]:
+    """Median over `runs` of each figure (see the module's docstring); `embedder` embeds the
+    questions (default: the settings' one)."""
     import faiss
 
     from askdocs.index.collection import Collection
@@ -129,7 +132,7 @@ def measure(index: Path, queries: list[str], runs: int, clients: int) -> dict[st
 
     faiss.omp_set_num_threads(1)  # as the service searches (service/app.py)
     settings = Settings(index=index)
-    embedder = Embedder.from_settings(settings)
+    embedder = embedder or Embedder.from_settings(settings)
     collection = Collection.from_settings(settings, embedder, check=False)
     answerer = Answerer(collection, settings)
     answerer.answer("warm-up question")
