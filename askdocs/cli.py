@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -86,6 +87,14 @@ def ingest(
         bool, typer.Option("--prune", help="Remove stored documents whose files are gone.")
     ] = False,
     as_json: JsonFlag = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bars on stderr (files read, embedding) [default: when a terminal].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Add new and changed documents to the index; unchanged files are not embedded again."""
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
@@ -99,19 +108,24 @@ def ingest(
         from askdocs.index.writer import ingest_paths
 
         embedder = Embedder.from_settings(settings)
+        started = time.perf_counter()
         try:
-            report = ingest_paths(settings.index, paths, embedder, settings, prune=prune)
+            report = ingest_paths(
+                settings.index, paths, embedder, settings, prune=prune, progress=progress
+            )
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"cannot write to index {settings.index}: {exc.strerror or exc}{where}")
-        print_ingest_report(report, settings.index, as_json)
+        print_ingest_report(report, settings.index, as_json, time.perf_counter() - started)
 
     _run(body)
 
 
-def print_ingest_report(report: IngestReport, index: Path, as_json: bool = False) -> None:
-    """What `askdocs ingest` prints: skipped files on stderr, then JSON or the counts and a
-    table per file format."""
+def print_ingest_report(
+    report: IngestReport, index: Path, as_json: bool = False, seconds: float | None = None
+) -> None:
+    """What `askdocs ingest` prints: skipped files on stderr, then JSON or the counts, a table
+    per file format and, given the ingest's `seconds`, a last line with its speed."""
     for skipped in report.skipped:
         typer.secho(f"warning: skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
     if as_json:
@@ -131,6 +145,24 @@ def print_ingest_report(report: IngestReport, index: Path, as_json: bool = False
         for suffix, row in sorted(report.formats.items()):
             pages = row.pages or "-"
             typer.echo(f"{suffix:<10}{row.files:>7}{row.skipped:>9}{pages:>7}{row.chunks:>8}")
+    if seconds is not None:
+        typer.echo(ingest_summary(report, seconds))
+
+
+def ingest_summary(report: IngestReport, seconds: float) -> str:
+    """One line: files read, chunks embedded, time, chunks/s and the stages' shares."""
+    files = sum(row.files for row in report.formats.values())
+    rate = report.chunks_embedded / seconds if seconds > 0 else 0.0
+    total = sum(report.timings.values()) or 1.0
+    shares = ", ".join(
+        f"{stage} {report.timings[stage] / total:.0%}"
+        for stage in ("loading", "chunking", "embedding", "writing")
+        if stage in report.timings
+    )
+    return (
+        f"done in {seconds:.1f} s: {files:,} files read, {report.chunks_embedded:,} chunks "
+        f"embedded, {rate:,.1f} chunks/s ({shares})"
+    )
 
 
 @app.command()

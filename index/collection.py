@@ -9,7 +9,7 @@ from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError, NotFoundError
 from askdocs.index.embedder import Embedder
-from askdocs.index.fusion import convex_fusion
+from askdocs.index.fusion import fuse
 from askdocs.index.integrity import FileStamp, file_checksum, stamp
 from askdocs.index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
 from askdocs.index.lexical import DOCUMENT_WEIGHT, TOKENIZER, LexicalIndex
@@ -195,11 +195,11 @@ class Collection:
             return self.lexical.search(query, k, self.search_config.document_weight)
         depth = max(k * self.search_config.depth, self.search_config.min_depth)
         query_vector = self.embedder.encode_query(query)
-        dense = self.vectors.search(query_vector, depth)
-        lexical = self.lexical.search(query, depth, self.search_config.document_weight)
-        fused = convex_fusion(
+        dense = self.vectors.search_arrays(query_vector, depth)
+        lexical = self.lexical.search_arrays(query, depth, self.search_config.document_weight)
+        fused = fuse(
             dense, lexical, self.search_config.dense_weight, limit=max(k, self.rerank.depth)
-        )
+        ).pairs()
         reranked = rerank(fused, query, query_vector, self.store, self.lexical, self.rerank)
         return reranked[:k]
 

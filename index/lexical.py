@@ -22,6 +22,8 @@ import numpy as np
 import Stemmer
 from bm25s.tokenization import _infer_stopwords
 
+from askdocs.index.fusion import Ranking
+
 _STEMMER = Stemmer.Stemmer("english")
 _IDS_FILE = "chunk_ids.json"
 _DOCUMENTS_DIR = "documents"  # the document-level index, beside the chunk-level one
@@ -72,6 +74,7 @@ class LexicalIndex:
     ) -> None:
         self.bm25 = bm25  # None (and `documents` too) when no chunk is indexed
         self.ids = ids
+        self._id_array = np.asarray(ids, dtype=np.int64)  # ids[row], for array lookups
         self.documents = documents
         self.owners = owners  # owners[row] = row of that chunk's document in `documents`
 
@@ -118,23 +121,32 @@ class LexicalIndex:
     def search(
         self, query: str, k: int, document_weight: float = DOCUMENT_WEIGHT
     ) -> list[tuple[int, float]]:
-        """The best `k` chunk ids by score (zero scores left out), best first; a chunk's score
-        is its own plus `document_weight` times its document's."""
+        """The best `k` chunk ids by score (zero scores left out), best first, ties by id (also
+        at the cut: of chunks tying for the last place, the lowest ids); a chunk's score is its
+        own plus `document_weight` times its document's."""
+        found = self.search_arrays(query, k, document_weight)
+        return list(zip(found.ids.tolist(), found.scores.tolist(), strict=True))
+
+    def search_arrays(
+        self, query: str, k: int, document_weight: float = DOCUMENT_WEIGHT
+    ) -> Ranking:
+        """`search` as arrays, without a Python object per candidate."""
         if self.bm25 is None or self.documents is None or k <= 0:
-            return []
+            return Ranking.empty()
         tokens = tokenize([query])[0]
         if not tokens:
-            return []
+            return Ranking.empty()
         scores = np.asarray(self.bm25.get_scores(tokens), dtype=np.float64)
         document_scores = np.asarray(self.documents.get_scores(tokens), dtype=np.float64)
         scores += document_weight * document_scores[self.owners]
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        ranked = sorted(
-            ((self.ids[int(row)], float(scores[row])) for row in top if scores[row] > 0),
-            key=lambda pair: (-pair[1], pair[0]),
-        )
-        return ranked
+        # Most chunks hold none of the query's words: the cut is made among the others only.
+        rows = np.flatnonzero(scores > 0)
+        if len(rows) > k:
+            kth = np.partition(scores[rows], len(rows) - k)[len(rows) - k]
+            rows = rows[scores[rows] >= kth]  # more than k when several tie at the cut
+        ids, values = self._id_array[rows], scores[rows]
+        order = np.lexsort((ids, -values))[:k]
+        return Ranking(ids[order], values[order])
 
 
 def document_frequency(index: LexicalIndex, tokens: list[str]) -> dict[str, int]:

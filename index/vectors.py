@@ -15,6 +15,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from askdocs.index.fusion import Ranking
+
 FLAT = "flat"
 IVF = "ivf"
 HNSW = "hnsw"
@@ -160,8 +162,13 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The `k` nearest chunk ids with their cosine similarity, best first."""
+        found = self.search_arrays(query, k)
+        return list(zip(found.ids.tolist(), found.scores.tolist(), strict=True))
+
+    def search_arrays(self, query: np.ndarray, k: int) -> Ranking:
+        """`search` as arrays (float64 scores), without a Python object per candidate."""
         if len(self) == 0 or k <= 0:
-            return []
+            return Ranking.empty()
         k = min(k, len(self))
         x = query.reshape(1, -1).astype(np.float32)
         params = self._search_parameters(k)
@@ -169,4 +176,5 @@ class VectorIndex:
             scores, ids = self.index.search(x, k)
         else:
             scores, ids = self.index.search(x, k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        found = ids[0] >= 0  # FAISS pads with -1 when it finds fewer than k
+        return Ranking(ids[0][found].astype(np.int64), scores[0][found].astype(np.float64))

@@ -41,9 +41,6 @@ from askdocs.ingest.models import Chunk, Document
 from askdocs.ingest.sentences import answer_sentences
 from askdocs.settings import Settings
 
-# Show a progress bar when embedding at least this many chunks on a terminal.
-PROGRESS_MIN_CHUNKS = 64
-
 
 @dataclass
 class FormatStats:
@@ -84,23 +81,52 @@ class IngestReport:
 
 
 def ingest_paths(
-    root: Path, paths: Iterable[Path], embedder: Embedder, settings: Settings, prune: bool = False
+    root: Path,
+    paths: Iterable[Path],
+    embedder: Embedder,
+    settings: Settings,
+    prune: bool = False,
+    progress: bool | None = None,
 ) -> IngestReport:
     """Ingest files and folders into the index at `root`.
 
-    With `prune`, stored documents whose file no longer exists are removed.
+    With `prune`, stored documents whose file no longer exists are removed. With `progress`
+    (by default: when stderr is a terminal), progress bars on stderr show the files being read,
+    each file's name, then the embedding.
     """
+    progress = _progress_wanted(progress)
     started = time.perf_counter()
     files, skipped = discover(paths)
-    loaded = list(load_documents(files))
+    loaded = list(load_documents(_reading(files, progress)))
     docs = [d for d in loaded if isinstance(d, Document)]
     skipped += [d for d in loaded if isinstance(d, Skipped)]
     loading = time.perf_counter() - started
     gone = (lambda source: not Path(source).exists()) if prune else None
-    report = ingest_documents(root, docs, embedder, settings, remove_if=gone, skipped=skipped)
+    report = ingest_documents(
+        root, docs, embedder, settings, remove_if=gone, skipped=skipped, progress=progress
+    )
     report.timings["loading"] = loading
     _tally_formats(report, root, docs)
     return report
+
+
+def _progress_wanted(progress: bool | None) -> bool:
+    """`progress` as asked, else whether stderr is a terminal (not a script, a pipe, a test)."""
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def _reading(files: list[Path], progress: bool) -> Iterable[Path]:
+    """`files`, with a progress bar on stderr naming the file being read when `progress`."""
+    if not progress or not files:
+        yield from files
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=len(files), desc="Reading", unit="file") as bar:
+        for file in files:
+            bar.set_postfix_str(file.name, refresh=True)
+            yield file  # loaded and parsed before the next one is asked for
+            bar.update(1)
 
 
 def _tally_formats(report: IngestReport, root: Path, docs: list[Document]) -> None:
@@ -134,8 +160,11 @@ def ingest_documents(
     remove_if: Callable[[str], bool] | None = None,
     remove_ids: Iterable[str] = (),
     skipped: list[Skipped] | None = None,
+    progress: bool | None = None,
 ) -> IngestReport:
-    """Add or replace `docs` (by source), remove documents by id or by `remove_if(source)`."""
+    """Add or replace `docs` (by source), remove documents by id or by `remove_if(source)`.
+    With `progress` (by default: when stderr is a terminal), a progress bar on stderr shows the
+    embedding."""
     report = IngestReport(skipped=list(skipped or []))
     started = time.perf_counter()
     with write_lock(root):
@@ -174,7 +203,14 @@ def ingest_documents(
                     check_backend(manifest, embedder, root)
                 check_base(live, manifest)
             report.version = _write_version(
-                root, old_store, to_write, wanted_ids, embedder, settings, report
+                root,
+                old_store,
+                to_write,
+                wanted_ids,
+                embedder,
+                settings,
+                report,
+                _progress_wanted(progress),
             )
         finally:
             if old_store is not None:
@@ -213,6 +249,7 @@ def _write_version(
     embedder: Embedder,
     settings: Settings,
     report: IngestReport,
+    progress: bool,
 ) -> str:
     folder = new_version_dir(root)
     try:
@@ -220,7 +257,7 @@ def _write_version(
         try:
             for doc_id in remove_ids:
                 store.delete_document(doc_id)
-            _add_documents(store, docs, embedder, settings, report)
+            _add_documents(store, docs, embedder, settings, report, progress)
             store.commit()
             report.documents, report.chunks = store.count()
             vector_index = _build_search_indexes(
@@ -248,6 +285,7 @@ def _add_documents(
     embedder: Embedder,
     settings: Settings,
     report: IngestReport,
+    progress: bool,
 ) -> None:
     """Chunk all documents, embed all chunks in one batched pass, store them."""
     started = time.perf_counter()
@@ -279,11 +317,10 @@ def _add_documents(
     ]
     report.timed("chunking", started)
     started = time.perf_counter()
-    progress = len(chunks_flat) >= PROGRESS_MIN_CHUNKS and sys.stderr.isatty()
     vectors, span_vectors = embedder.encode_with_spans(
         [ctx + c.text for ctx, c in zip(contexts, chunks_flat, strict=True)],
         shifted,
-        progress=progress,
+        progress=progress and bool(chunks_flat),
     )
     report.chunks_embedded += len(chunks_flat)
     report.timed("embedding", started)

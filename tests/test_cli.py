@@ -41,6 +41,10 @@ def test_cli_ingest_ask_search_end_to_end(tmp_path: Path, cli_env: dict[str, str
     assert first.returncode == 0, first.stderr
     assert "2 added" in first.stdout and "chunks embedded" in first.stdout
     assert f"skipped {docs / 'broken.txt'}: binary data" in first.stderr
+    summary = first.stdout.strip().splitlines()[-1]
+    assert summary.startswith("done in ") and "2 files read" in summary and "chunks/s" in summary
+    # stderr is a pipe here, not a terminal: no progress bars, only the warning.
+    assert "Reading" not in first.stderr and "Embedding" not in first.stderr
     again = _run("ingest", str(docs), env=env)
     assert "0 chunks embedded" in again.stdout and "2 unchanged" in again.stdout
 
@@ -163,6 +167,20 @@ def _read_only(folder: Path) -> Iterator[None]:
         yield
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_cli_ingest_progress_goes_to_stderr_and_json_stays_as_it_was(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    env = {**cli_env, "ASKDOCS_INDEX": str(tmp_path / "index")}
+    shown = _run("ingest", str(SAMPLE_CORPUS), "--progress", "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)  # nothing but the report on stdout
+    assert len(report["added"]) == 2 and report["chunks_embedded"] > 0
+    assert "Reading" in shown.stderr and "Spotlight Initiative and DPKO profile.txt" in shown.stderr
+    assert "Embedding" in shown.stderr and "chunks/s" not in shown.stdout
+    quiet = _run("ingest", str(SAMPLE_CORPUS), "--no-progress", env=env)
+    assert quiet.stderr == "" and "chunks/s" in quiet.stdout
 
 
 def test_cli_ingest_into_read_only_index_is_one_line(

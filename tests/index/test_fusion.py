@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
-from askdocs.index.fusion import convex_fusion, min_max
+from askdocs.index.fusion import Ranking, convex_fusion, fuse, min_max
 from askdocs.settings import SearchMode, Settings
 
-Ranking = list[tuple[int, float]]
+Pairs = list[tuple[int, float]]
 
 
-def _reference(dense: Ranking, lexical: Ranking, weight: float) -> Ranking:
+def _reference(dense: Pairs, lexical: Pairs, weight: float) -> Pairs:
     scores: dict[int, float] = {}
     for ranking, share in ((dense, weight), (lexical, 1 - weight)):
         for item, value in min_max(ranking).items():
@@ -56,10 +57,24 @@ def test_fusion_agrees_with_the_plain_definition_on_random_rankings() -> None:
         assert [s for _, s in fused] == pytest.approx([s for _, s in expected])
 
 
+def test_array_fusion_agrees_with_the_plain_definition_when_scores_tie() -> None:
+    rng = random.Random(11)
+    for _ in range(50):
+        dense = dict((rng.randrange(100), float(rng.randrange(4))) for _ in range(60))
+        lexical = dict((rng.randrange(100), float(rng.randrange(3))) for _ in range(60))
+        weight = rng.choice([0.0, 0.5, 0.6, 1.0])
+        fused = fuse(Ranking.of(list(dense.items())), Ranking.of(list(lexical.items())), weight, 30)
+        assert fused.ids.dtype == np.int64
+        expected = _reference(list(dense.items()), list(lexical.items()), weight)[:30]
+        assert fused.scores.tolist() == pytest.approx([s for _, s in expected])
+        assert fused.ids.tolist() == [i for i, _ in expected]
+    assert fuse(Ranking.empty(), Ranking.empty(), 0.5).pairs() == []
+
+
 QUESTION = "support for victims of landmines"
 
 
-def _ranked(settings: Settings, embedder: Embedder, mode: SearchMode, **tunables: float) -> Ranking:
+def _ranked(settings: Settings, embedder: Embedder, mode: SearchMode, **tunables: float) -> Pairs:
     collection = Collection.from_settings(settings.replace(**tunables), embedder)
     try:
         return collection.rank(QUESTION, 8, mode)

@@ -31,3 +31,15 @@ def test_document_frequency_counts_chunks() -> None:
         "mine": 1,
         "absent": 0,
     }
+
+
+def test_search_keeps_the_lowest_ids_among_chunks_tying_at_the_cut() -> None:
+    texts = ["mine action", "peace talks", "mine action", "mine action", "mine clearance"]
+    ids = [50, 40, 30, 20, 10]
+    index = LexicalIndex.build(ids, texts, ["a", "b", "c", "d", "e"])
+    full = index.search("mine action", 10, document_weight=0.0)
+    assert [cid for cid, _ in full] == [20, 30, 50, 10]  # three tie; 40 has no query word
+    assert full[0][1] == full[2][1] > full[3][1] > 0
+    assert index.search("mine action", 2, document_weight=0.0) == full[:2]
+    assert index.search("mine action", 4, document_weight=0.0) == full
+    assert index.search("the of", 3) == [] and index.search("mine", 0) == []
