@@ -10,6 +10,11 @@ so that a ratio compares figures measured back to back. Printed: medians of chun
 ratio to the naive path, where the ONNX runtime's time went (tokenising, the session, pooling),
 the share of padding among the token positions fed, and each configuration's smallest cosine to
 the first configuration's vectors.
+
+    python -m askdocs.evals.embed_speed CORPUS --limit 60 --runs 3 --session
+
+times the ONNX session alone on the same padded batches with its graph and options varied
+(threads, optimisation level, onnxruntime's transformer optimizer, int8).
 """
 
 from __future__ import annotations
@@ -144,6 +149,98 @@ def run(corpus: Path, limit: int | None, runs: int, names: list[str]) -> None:
         print(line)
 
 
+def fused_graphs(folder: Path, out: Path) -> dict[str, Path]:
+    """onnxruntime's transformer optimizer run on the export in `folder` (Attention, LayerNorm
+    and GELU fused into single operators), and that graph quantised to int8, written to `out`."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    from askdocs.index.model_source import resolve_model
+    from askdocs.settings import Settings
+
+    config = json.loads((Path(resolve_model(Settings().model)) / "config.json").read_text())
+    fused = out / "model_fused.onnx"
+    optimize_model(
+        str(folder / "model.onnx"),
+        model_type="bert",
+        num_heads=int(config["num_attention_heads"]),
+        hidden_size=int(config["hidden_size"]),
+    ).save_model_to_file(str(fused))
+    fused_int8 = out / "model_fused_qint8.onnx"
+    logging.getLogger().setLevel(logging.ERROR)
+    quantize_dynamic(fused, fused_int8, weight_type=QuantType.QInt8, per_channel=True,
+                     extra_options={"DefaultTensorType": 1})  # fmt: skip
+    return {"fused": fused, "fused-int8": fused_int8}
+
+
+def session_levers(corpus: Path, limit: int | None, runs: int) -> None:
+    """The ONNX session alone on the same padded batches, graph and session options varied:
+    the default session, thread counts, basic graph optimisations only, the fused graph, int8
+    and the fused graph in int8. Medians of `runs` turns; speed relative to the default."""
+    import onnxruntime as ort
+
+    from askdocs.index.embedder import Embedder
+    from askdocs.index.onnx_export import FP32_FILE, INT8_FILE
+    from askdocs.index.pooling import normalise, pool
+
+    texts, _ = texts_of(corpus, limit)
+    int8 = Embedder(backend="onnx-int8")
+    int8.encode(["export and quantise"])
+    runtime = int8.model
+    folder = Path(runtime.session._model_path).parent  # type: ignore[attr-defined]
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    feeds = []
+    for start in range(0, len(order), int8.batch_size):
+        batch = [texts[i].lower() for i in order[start : start + int8.batch_size]]
+        encodings = runtime.batcher.encode_batch(batch)  # type: ignore[attr-defined]
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds.append({"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids})
+
+    def session(file: Path, threads: int = 0, basic: bool = False) -> Any:
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = threads
+        if basic:
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        return ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fused = fused_graphs(folder, Path(tmp))
+        sessions = {
+            "default (all opts)": session(folder / FP32_FILE),
+            "intra_op threads=1": session(folder / FP32_FILE, threads=1),
+            "intra_op threads=2": session(folder / FP32_FILE, threads=2),
+            "basic opts only": session(folder / FP32_FILE, basic=True),
+            "fused graph": session(fused["fused"]),
+            "int8": session(folder / INT8_FILE),
+            "fused graph, int8": session(fused["fused-int8"]),
+        }
+        seconds: dict[str, list[float]] = {name: [] for name in sessions}
+        vectors: dict[str, np.ndarray] = {}
+        print(f"session levers: {len(texts)} texts in {len(feeds)} batches; load "
+              f"{os.getloadavg()[0]:.2f}")  # fmt: skip
+        for _ in range(runs):
+            for name, sess in sessions.items():
+                wanted = {i.name for i in sess.get_inputs()}
+                started = time.perf_counter()
+                outs = [sess.run(None, {k: v for k, v in f.items() if k in wanted})[0]
+                        for f in feeds]  # fmt: skip
+                seconds[name].append(time.perf_counter() - started)
+                vectors[name] = np.vstack([normalise(pool(o, f["attention_mask"], "mean"))
+                                           for o, f in zip(outs, feeds, strict=True)])  # fmt: skip
+    base = statistics.median(seconds["default (all opts)"])
+    print(f"load after: {os.getloadavg()[0]:.2f}")
+    print(f"{'session':<22}{'seconds':>8}{'speed':>7}  cosine to default (min, mean)")
+    for name in sessions:
+        median = statistics.median(seconds[name])
+        cosines = np.sum(vectors[name] * vectors["default (all opts)"], axis=1)
+        print(f"{name:<22}{median:>8.2f}{base / median:>6.2f}×  "
+              f"{cosines.min():.5f}, {cosines.mean():.5f}")  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
     """Entry point; see the module docstring."""
     if argv and argv[0] == "--child":
@@ -156,7 +253,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--limit", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--configs", default="onnx,naive,onnx-int8", help=", ".join(CONFIGS))
+    parser.add_argument(
+        "--session", action="store_true", help="Vary the ONNX session and graph instead."
+    )
     args = parser.parse_args(argv)
+    if args.session:
+        session_levers(args.corpus, args.limit, args.runs)
+        return 0
     names = [n for n in args.configs.split(",") if n]
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
