@@ -26,19 +26,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from askdocs.evals.bench_figures import Machine
+from askdocs.index.embedder import Embedder
 
 # name → Embedder keyword arguments; "naive" is sentence-transformers' encode.
 CONFIGS: dict[str, dict[str, Any]] = {
     "naive": {},
     "onnx": {"backend": "onnx"},
     "onnx-int8": {"backend": "onnx-int8"},
+    "onnx-charsort": {"backend": "onnx", "char_sort": True},
+    "onnx-b8": {"backend": "onnx", "batch_size": 8},
     "onnx-b16": {"backend": "onnx", "batch_size": 16},
+    "onnx-int8-b16": {"backend": "onnx-int8", "batch_size": 16},
     "onnx-b32": {"backend": "onnx", "batch_size": 32},
     "onnx-b128": {"backend": "onnx", "batch_size": 128},
 }
@@ -48,7 +53,6 @@ def texts_of(corpus: Path, limit: int | None) -> tuple[list[str], list[list[tupl
     """The texts ingest gives the model for the corpus's first `limit` documents, and their
     answer sentence spans."""
     from askdocs.evals.bench_phases import corpus_documents
-    from askdocs.index.embedder import Embedder
     from askdocs.index.writer import embedding_inputs
     from askdocs.settings import Settings
 
@@ -57,6 +61,15 @@ def texts_of(corpus: Path, limit: int | None) -> tuple[list[str], list[list[tupl
         corpus_documents(corpus, limit), Embedder.from_settings(settings), settings
     )
     return inputs.texts, inputs.shifted
+
+
+class CharSortEmbedder(Embedder):
+    """The batching before issue 15: texts sorted by characters, not tokens."""
+
+    def _batches(self, texts: list[str], progress: bool) -> Iterator[list[int]]:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            yield order[start : start + self.batch_size]
 
 
 def measure(name: str, work: Path, vectors_out: Path) -> dict[str, Any]:
@@ -77,10 +90,12 @@ def measure(name: str, work: Path, vectors_out: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         np.save(vectors_out, vectors)
         return {"seconds": seconds}
-    from askdocs.index.embedder import Embedder
     from askdocs.index.runtimes import OnnxRuntime, RunStats
 
-    embedder = Embedder(**CONFIGS[name])
+    options = dict(CONFIGS[name])
+    embedder = (
+        CharSortEmbedder(**options) if options.pop("char_sort", False) else Embedder(**options)
+    )
     embedder.encode(["warm-up"])
     runtime = embedder.model
     if isinstance(runtime, OnnxRuntime):
@@ -181,7 +196,6 @@ def session_levers(corpus: Path, limit: int | None, runs: int) -> None:
     and the fused graph in int8. Medians of `runs` turns; speed relative to the default."""
     import onnxruntime as ort
 
-    from askdocs.index.embedder import Embedder
     from askdocs.index.onnx_export import FP32_FILE, INT8_FILE
     from askdocs.index.pooling import normalise, pool
 
