@@ -6,10 +6,10 @@ The chunk texts are made as ingest makes them (title and section before each chu
 sentence spans). Each configuration then embeds them with `encode_with_spans` (what ingest
 calls), and the naive path (sentence-transformers `encode` with its defaults) embeds the same
 texts, every measurement in a fresh interpreter, the configurations taking turns run after run
-so that a ratio compares figures measured back to back. Printed: medians of chunks/s, the
-ratio to the naive path, where the ONNX runtime's time went (tokenising, the session, pooling),
-the share of padding among the token positions fed, and each configuration's smallest cosine to
-the first configuration's vectors.
+so that a ratio compares figures measured back to back. Printed: medians of chunks/s, the median
+of each run's ratio to the naive path, where the ONNX runtime's time went (tokenising, the
+session, pooling), the share of padding among the token positions fed, and each configuration's
+smallest cosine to the first configuration's vectors.
 
     python -m askdocs.evals.embed_speed CORPUS --limit 60 --runs 3 --session
 
@@ -142,7 +142,7 @@ def run(corpus: Path, limit: int | None, runs: int, names: list[str]) -> None:
                       file=sys.stderr)  # fmt: skip
         vectors = {name: np.load(Path(tmp) / f"{name}.npy") for name in names}
     reference = names[0]
-    naive = statistics.median(f["seconds"] for f in figures["naive"]) if "naive" in names else None
+    naive = [f["seconds"] for f in figures["naive"]] if "naive" in names else None
     print(f"load after: {os.getloadavg()[0]:.2f}")
     header = (f"{'config':<22}{'chunks/s':>9}{'×naive':>8}{'tokenise':>9}{'session':>8}"
               f"{'pool':>6}{'other':>6}{'padding':>8}  min cos to {reference}")  # fmt: skip
@@ -150,7 +150,10 @@ def run(corpus: Path, limit: int | None, runs: int, names: list[str]) -> None:
     for name in names:
         rows = figures[name]
         seconds = statistics.median(f["seconds"] for f in rows)
-        ratio = f"{naive / seconds:.2f}" if naive else "-"
+        # The ratio of each run's turns (measured back to back), then their median: steadier
+        # than a ratio of medians when the machine's load changes between runs.
+        ratios = [n / f["seconds"] for n, f in zip(naive, rows, strict=True)] if naive else []
+        ratio = f"{statistics.median(ratios):.2f}" if ratios else "-"
         line = f"{name:<22}{len(texts) / seconds:>9.1f}{ratio:>8}"
         if "session_s" in rows[0]:
             parts = [statistics.median(f[k] / f["seconds"] for f in rows)
