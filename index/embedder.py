@@ -195,9 +195,15 @@ class Embedder:
         return self.model.encode_spans
 
     def _batches(self, texts: list[str], progress: bool) -> Iterator[list[int]]:
-        """Row numbers of `texts` in batches of similar length: a batch is padded to its
-        longest text, so sorting by length first saves most of the padding."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        """Row numbers of `texts` in batches of `batch_size`, in order of token count: a batch is
+        padded to its longest text, so batching texts of about the same token count saves most of
+        the padding (sorting by characters left 22 % of the positions fed padding on SciFact, by
+        tokens ~3 %: README, Performance). Texts that make one batch are not counted."""
+        if len(texts) <= self.batch_size:
+            order = list(range(len(texts)))
+        else:
+            lengths = [min(self.count_tokens(t) + _SPECIAL_TOKENS, self.max_tokens) for t in texts]
+            order = sorted(range(len(texts)), key=lengths.__getitem__)
         starts: Iterable[int] = range(0, len(order), self.batch_size)
         if progress:
             from tqdm import tqdm

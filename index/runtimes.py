@@ -4,7 +4,9 @@ and an ONNX export on onnxruntime with tokenising, pooling and normalising in nu
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +27,18 @@ SpanVectors = list[list[np.ndarray | None]]
 Spans = list[list[tuple[int, int]]]
 # A runtime's encode_spans.
 SpanEncoder = Callable[[list[str], Spans], tuple[np.ndarray, SpanVectors]]
+
+
+@dataclass
+class RunStats:
+    """Where an ONNX runtime's time went, summed over its passes (for `evals/embed_speed.py`):
+    seconds tokenising, in the session and pooling; real and padded token positions fed."""
+
+    tokenise_s: float = 0.0
+    session_s: float = 0.0
+    pool_s: float = 0.0
+    tokens: int = 0
+    positions: int = 0
 
 
 class Runtime(Protocol):
@@ -102,6 +116,7 @@ class OnnxRuntime:
             providers=["CPUExecutionProvider"],
         )
         self.inputs = {i.name for i in self.session.get_inputs()}
+        self.stats = RunStats()
         self.counter = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self.counter.no_truncation()
         self.counter.no_padding()
@@ -117,7 +132,10 @@ class OnnxRuntime:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         tokens, mask, _ = self._run([t.lower() if self.lower else t for t in texts])
-        return normalise(pool(tokens, mask, self.pooling))
+        started = time.perf_counter()
+        vectors = normalise(pool(tokens, mask, self.pooling))
+        self.stats.pool_s += time.perf_counter() - started
+        return vectors
 
     def encode_spans(self, texts: list[str], spans: Spans) -> tuple[np.ndarray, SpanVectors]:
         """`encode(texts)`, and each span pooled from the same pass: the mean of the token vectors
@@ -125,6 +143,7 @@ class OnnxRuntime:
         not pool by mean (a mean of the span's tokens would not be its vector then)."""
         lowered = [t.lower() if self.lower else t for t in texts]
         tokens, mask, encodings = self._run(lowered)
+        started = time.perf_counter()
         vectors = normalise(pool(tokens, mask, self.pooling))
         out: SpanVectors = []
         for i, (text, low, encoding) in enumerate(zip(texts, lowered, encodings, strict=True)):
@@ -134,15 +153,22 @@ class OnnxRuntime:
                 out.append(pool_spans(tokens[i], mask[i], encoding.offsets, spans[i]))
             else:
                 out.append([None] * len(spans[i]))
+        self.stats.pool_s += time.perf_counter() - started
         return vectors, out
 
     def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[Encoding]]:
         """One pass of the model: (token vectors, attention mask, the tokenizer's encodings)."""
+        started = time.perf_counter()
         encodings = self.batcher.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.inputs:
             feeds["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        ran = time.perf_counter()
         tokens: np.ndarray = self.session.run(None, feeds)[0]
+        self.stats.tokenise_s += ran - started
+        self.stats.session_s += time.perf_counter() - ran
+        self.stats.tokens += int(mask.sum())
+        self.stats.positions += int(mask.size)
         return tokens, mask, encodings

@@ -279,16 +279,22 @@ def _write_version(
     return folder.name
 
 
-def _add_documents(
-    store: Store,
-    docs: list[Document],
-    embedder: Embedder,
-    settings: Settings,
-    report: IngestReport,
-    progress: bool,
-) -> None:
-    """Chunk all documents, embed all chunks in one batched pass, store them."""
-    started = time.perf_counter()
+@dataclass
+class EmbeddingInputs:
+    """Documents chunked for embedding: the chunks per document, the texts the model reads
+    (each chunk after its context), and each chunk's answer sentences (offsets within the
+    chunk, and `shifted` within the model's text)."""
+
+    per_doc: list[list[Chunk]]
+    texts: list[str]
+    spans: list[list[tuple[int, int]]]
+    shifted: list[list[tuple[int, int]]]
+
+
+def embedding_inputs(
+    docs: list[Document], embedder: Embedder, settings: Settings
+) -> EmbeddingInputs:
+    """Chunk `docs` as ingest does, and the texts and sentence spans the model is given."""
     per_doc: list[list[Chunk]] = [
         chunk_document(
             doc,
@@ -315,12 +321,27 @@ def _add_documents(
         [(s + len(ctx), e + len(ctx)) for s, e in row]
         for ctx, row in zip(contexts, spans, strict=True)
     ]
+    texts = [ctx + c.text for ctx, c in zip(contexts, chunks_flat, strict=True)]
+    return EmbeddingInputs(per_doc, texts, spans, shifted)
+
+
+def _add_documents(
+    store: Store,
+    docs: list[Document],
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+    progress: bool,
+) -> None:
+    """Chunk all documents, embed all chunks in one batched pass, store them."""
+    started = time.perf_counter()
+    inputs = embedding_inputs(docs, embedder, settings)
+    per_doc, spans = inputs.per_doc, inputs.spans
+    chunks_flat = [c for chunks in per_doc for c in chunks]
     report.timed("chunking", started)
     started = time.perf_counter()
     vectors, span_vectors = embedder.encode_with_spans(
-        [ctx + c.text for ctx, c in zip(contexts, chunks_flat, strict=True)],
-        shifted,
-        progress=progress and bool(chunks_flat),
+        inputs.texts, inputs.shifted, progress=progress and bool(chunks_flat)
     )
     report.chunks_embedded += len(chunks_flat)
     report.timed("embedding", started)
