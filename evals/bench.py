@@ -11,9 +11,6 @@ SciFact) for figures that mean something at scale.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +29,7 @@ from askdocs.evals.bench_figures import (
     median_of,
 )
 from askdocs.evals.bench_phases import is_beir
+from askdocs.evals.child import run_module
 from askdocs.evals.cli import FiguresJson
 from askdocs.evals.percentiles import Percentiles
 from askdocs.evals.questions import BUNDLED_CORPUS, BUNDLED_QUESTIONS, load_questions
@@ -53,13 +51,7 @@ def bench_queries(corpus: Path, questions: Path | None, limit: int) -> list[str]
 
 def run_child(phase: str, args: dict[str, Any]) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; its figures as JSON."""
-    command = [sys.executable, "-m", "askdocs.evals.bench_phases", phase, json.dumps(args)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench phase {phase} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_module("askdocs.evals.bench_phases", phase, json.dumps(args))
 
 
 def run_bench(

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from askdocs.evals.bench_figures import Machine
+from askdocs.evals.child import run_module
 from askdocs.index.embedder import Embedder
 
 # name → Embedder keyword arguments; "naive" is sentence-transformers' encode.
@@ -53,7 +53,7 @@ def texts_of(corpus: Path, limit: int | None) -> tuple[list[str], list[list[tupl
     """The texts ingest gives the model for the corpus's first `limit` documents, and their
     answer sentence spans."""
     from askdocs.evals.bench_phases import corpus_documents
-    from askdocs.index.writer import embedding_inputs
+    from askdocs.index.embedding_inputs import embedding_inputs
     from askdocs.settings import Settings
 
     settings = Settings()
@@ -111,14 +111,7 @@ def measure(name: str, work: Path, vectors_out: Path) -> dict[str, Any]:
 
 
 def _child(name: str, work: Path, vectors_out: Path) -> dict[str, Any]:
-    command = [sys.executable, "-m", "askdocs.evals.embed_speed", "--child", name, str(work),
-               str(vectors_out)]  # fmt: skip
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_module("askdocs.evals.embed_speed", "--child", name, str(work), str(vectors_out))
 
 
 def _min_cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -18,6 +18,7 @@ import numpy as np
 
 from askdocs.errors import IndexError_, IndexLockedError
 from askdocs.index.embedder import Embedder
+from askdocs.index.embedding_inputs import embedding_inputs
 from askdocs.index.layout import (
     LEXICAL,
     STORE,
@@ -35,10 +36,9 @@ from askdocs.index.provenance import check_backend, check_base, check_compatible
 from askdocs.index.store import Store
 from askdocs.index.uploads import reconcile
 from askdocs.index.vectors import VectorIndex
-from askdocs.ingest.chunk import chunk_document, context_of
+from askdocs.ingest.chunk import context_of
 from askdocs.ingest.documents import Skipped, discover, load_documents
-from askdocs.ingest.models import Chunk, Document
-from askdocs.ingest.sentences import answer_sentences
+from askdocs.ingest.models import Document
 from askdocs.settings import Settings
 
 
@@ -279,52 +279,6 @@ def _write_version(
     return folder.name
 
 
-@dataclass
-class EmbeddingInputs:
-    """Documents chunked for embedding: the chunks per document, the texts the model reads
-    (each chunk after its context), and each chunk's answer sentences (offsets within the
-    chunk, and `shifted` within the model's text)."""
-
-    per_doc: list[list[Chunk]]
-    texts: list[str]
-    spans: list[list[tuple[int, int]]]
-    shifted: list[list[tuple[int, int]]]
-
-
-def embedding_inputs(
-    docs: list[Document], embedder: Embedder, settings: Settings
-) -> EmbeddingInputs:
-    """Chunk `docs` as ingest does, and the texts and sentence spans the model is given."""
-    per_doc: list[list[Chunk]] = [
-        chunk_document(
-            doc,
-            settings.chunk_tokens,
-            settings.chunk_overlap,
-            _fits_with_context(doc, embedder, settings.chunk_context),
-            paragraphs=settings.chunk_paragraphs,
-        )
-        for doc in docs
-    ]
-    chunks_flat = [c for chunks in per_doc for c in chunks]
-    # The model reads each chunk after its context (title, section); the stored text is the
-    # chunk alone, so offsets and citations are unchanged.
-    titles = [doc.title for doc, chunks in zip(docs, per_doc, strict=True) for _ in chunks]
-    contexts = [
-        context_of(t, c.section, c.text) if settings.chunk_context else ""
-        for t, c in zip(titles, chunks_flat, strict=True)
-    ]
-    # The answerer compares the question with each sentence of the retrieved chunks: their
-    # vectors are made now, once (pooled from the chunk's own pass where the backend allows),
-    # which keeps that work out of every question.
-    spans = _answer_sentence_spans(per_doc)
-    shifted = [
-        [(s + len(ctx), e + len(ctx)) for s, e in row]
-        for ctx, row in zip(contexts, spans, strict=True)
-    ]
-    texts = [ctx + c.text for ctx, c in zip(contexts, chunks_flat, strict=True)]
-    return EmbeddingInputs(per_doc, texts, spans, shifted)
-
-
 def _add_documents(
     store: Store,
     docs: list[Document],
@@ -359,31 +313,6 @@ def _add_documents(
             np.vstack(sentence_vectors) if sentence_vectors else None,
         )
         offset += len(chunks)
-
-
-def _fits_with_context(
-    doc: Document, embedder: Embedder, with_context: bool
-) -> Callable[[str], bool]:
-    """Whether the model reads a chunk of `doc` whole after the longest context it may get."""
-    sections = {span.section for span in doc.spans} or {None}
-    longest = max((context_of(doc.title, s, "") for s in sections), key=len) if with_context else ""
-    return lambda text: embedder.fits(longest + text)
-
-
-def _answer_sentence_spans(per_doc: list[list[Chunk]]) -> list[list[tuple[int, int]]]:
-    """For each chunk, its answer sentences (offsets within the chunk) that no earlier chunk of
-    the same document holds: each sentence gets one vector, from the first chunk holding it."""
-    out: list[list[tuple[int, int]]] = []
-    for chunks in per_doc:
-        seen: set[tuple[int, int]] = set()
-        for chunk in chunks:
-            row = []
-            for start, end in answer_sentences(chunk.text, chunk.start):
-                if (start, end) not in seen:
-                    seen.add((start, end))
-                    row.append((start - chunk.start, end - chunk.start))
-            out.append(row)
-    return out
 
 
 def _build_search_indexes(

@@ -12,16 +12,9 @@ from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
 from askdocs.index.fusion import Ranking, convex_fusion, fuse, min_max
 from askdocs.settings import SearchMode, Settings
+from tests.index.fusion_reference import dict_fusion
 
 Pairs = list[tuple[int, float]]
-
-
-def _reference(dense: Pairs, lexical: Pairs, weight: float) -> Pairs:
-    scores: dict[int, float] = {}
-    for ranking, share in ((dense, weight), (lexical, 1 - weight)):
-        for item, value in min_max(ranking).items():
-            scores[item] = scores.get(item, 0.0) + share * value
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def test_min_max_maps_best_to_one_worst_to_zero_and_ties_to_one() -> None:
@@ -52,7 +45,7 @@ def test_fusion_agrees_with_the_plain_definition_on_random_rankings() -> None:
         lexical = list(dict(lexical).items())
         weight = rng.random()
         fused = convex_fusion(dense, lexical, weight)
-        expected = _reference(dense, lexical, weight)
+        expected = dict_fusion(dense, lexical, weight)
         assert [i for i, _ in fused] == [i for i, _ in expected]
         assert [s for _, s in fused] == pytest.approx([s for _, s in expected])
 
@@ -65,7 +58,7 @@ def test_array_fusion_agrees_with_the_plain_definition_when_scores_tie() -> None
         weight = rng.choice([0.0, 0.5, 0.6, 1.0])
         fused = fuse(Ranking.of(list(dense.items())), Ranking.of(list(lexical.items())), weight, 30)
         assert fused.ids.dtype == np.int64
-        expected = _reference(list(dense.items()), list(lexical.items()), weight)[:30]
+        expected = dict_fusion(list(dense.items()), list(lexical.items()), weight)[:30]
         assert fused.scores.tolist() == pytest.approx([s for _, s in expected])
         assert fused.ids.tolist() == [i for i, _ in expected]
     assert fuse(Ranking.empty(), Ranking.empty(), 0.5).pairs() == []

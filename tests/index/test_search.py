@@ -8,11 +8,11 @@ import pytest
 from askdocs.evals.questions import load_questions
 from askdocs.index.collection import Collection, SearchConfig
 from askdocs.index.embedder import Embedder
-from askdocs.index.fusion import min_max
 from askdocs.index.lexical import tokenize
 from askdocs.index.rerank import RerankConfig, rerank
 from askdocs.settings import SearchMode, Settings
 from tests.conftest import SAMPLE_QUESTIONS
+from tests.index.fusion_reference import dict_fusion
 
 Ranking = list[tuple[int, float]]
 
@@ -74,15 +74,6 @@ def _old_lexical(collection: Collection, query: str, k: int, weight: float) -> R
     return ranked[:k]
 
 
-def _old_fusion(dense: Ranking, lexical: Ranking, weight: float) -> Ranking:
-    """Convex fusion as first written: dicts of min-max-normalised scores."""
-    fused: dict[int, float] = {}
-    for ranking, share in ((dense, weight), (lexical, 1 - weight)):
-        for item, value in min_max(ranking).items():
-            fused[item] = fused.get(item, 0.0) + share * value
-    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
-
-
 def _old_rank(collection: Collection, query: str, k: int, mode: SearchMode) -> Ranking:
     config = collection.search_config
     vector = collection.embedder.encode_query(query)
@@ -91,7 +82,7 @@ def _old_rank(collection: Collection, query: str, k: int, mode: SearchMode) -> R
     if mode == "lexical":
         return _old_lexical(collection, query, k, config.document_weight)
     depth = max(k * config.depth, config.min_depth)
-    fused = _old_fusion(
+    fused = dict_fusion(
         _old_dense(collection, vector, depth),
         _old_lexical(collection, query, depth, config.document_weight),
         config.dense_weight,
