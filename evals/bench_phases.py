@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -32,10 +31,13 @@ from askdocs.evals.bench_figures import (
     IngestFigures,
     QueryFigures,
 )
+from askdocs.evals.child import free_port
 from askdocs.evals.percentiles import Percentiles
 from askdocs.settings import Settings
 
 if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
     from askdocs.ingest.models import Document
 
 SERVER_START_TIMEOUT_S = 180.0
@@ -112,16 +114,23 @@ def chunk_texts(index: Path) -> list[str]:
         store.close()
 
 
+def naive_model() -> SentenceTransformer:
+    """The baseline: the settings' model in sentence-transformers with its defaults, warmed up."""
+    from sentence_transformers import SentenceTransformer
+
+    from askdocs.index.model_source import resolve_model
+
+    model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
+    model.encode(["warm-up"])
+    return model
+
+
 def phase_baseline(index: Path) -> BaselineFigures:
     """The chunk texts askdocs made, embedded the naive way into a flat FAISS index."""
     import faiss
-    from sentence_transformers import SentenceTransformer
-
-    from askdocs.index.embedder import resolve_model
 
     texts = chunk_texts(index)
-    model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
-    model.encode(["warm-up"])
+    model = naive_model()
     started = time.perf_counter()
     vectors = model.encode(texts)
     flat = faiss.IndexFlatIP(vectors.shape[1])
@@ -158,19 +167,13 @@ def phase_queries(index: Path, queries: list[str]) -> QueryFigures:
 # --- the service over HTTP -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running_server(index: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], float]]:
     """`askdocs serve` on a free loopback port: (url, process, seconds to the first answer);
     stopped on leaving."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ASKDOCS_INDEX": str(index), "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, "-m", "askdocs.cli", "serve", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"

@@ -1,10 +1,11 @@
-"""Benchmarks run each measured phase in a fresh interpreter, so no phase inherits another's
-loaded model, warm caches or memory peak."""
+"""Benchmarks and harnesses run their work in fresh interpreters: a measured phase inherits no
+other phase's loaded model, warm caches or memory peak, and a server can be killed."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -21,3 +22,11 @@ def run_module(module: str, *args: str) -> dict[str, Any]:
         raise RuntimeError(f"{module} {' '.join(args[:1])} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a child server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -78,13 +78,9 @@ def measure(name: str, work: Path, vectors_out: Path) -> dict[str, Any]:
     texts: list[str] = data["texts"]
     spans = [[(s, e) for s, e in row] for row in data["spans"]]
     if name == "naive":
-        from sentence_transformers import SentenceTransformer
+        from askdocs.evals.bench_phases import naive_model
 
-        from askdocs.index.embedder import resolve_model
-        from askdocs.settings import Settings
-
-        model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
-        model.encode(["warm-up"])
+        model = naive_model()
         started = time.perf_counter()
         vectors = model.encode(texts, normalize_embeddings=True)
         seconds = time.perf_counter() - started

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from askdocs.evals.percentiles import percentile
+from askdocs.evals.percentiles import Percentiles
 from askdocs.evals.questions import BUNDLED_QUESTIONS, load_questions
 
 MAX_SECONDS = 600.0
@@ -109,15 +109,15 @@ def run_level(
     for thread in threads:
         thread.join()
     took = time.monotonic() - started
-    ordered = sorted(latencies)
+    latency = Percentiles.of(latencies, digits=1)
     return LevelResult(
         clients=clients,
-        requests=len(ordered),
+        requests=len(latencies),
         seconds=round(took, 3),
-        requests_per_s=round(len(ordered) / took, 2) if took > 0 else 0.0,
-        p50_ms=round(percentile(ordered, 50), 1),
-        p95_ms=round(percentile(ordered, 95), 1),
-        p99_ms=round(percentile(ordered, 99), 1),
+        requests_per_s=round(len(latencies) / took, 2) if took > 0 else 0.0,
+        p50_ms=latency.p50,
+        p95_ms=latency.p95,
+        p99_ms=latency.p99,
         errors={k: v for k, v in sorted(statuses.items()) if not k.startswith("2")},
     )
 

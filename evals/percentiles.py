@@ -35,5 +35,5 @@ class Percentiles:
     @classmethod
     def of(cls, values: Iterable[float], digits: int = 2) -> Percentiles:
         """The series' percentiles, rounded to `digits` decimals."""
-        ordered = sorted(values)
-        return cls(*(round(percentile(ordered, q), digits) for q in (50, 95, 99)))
+        series = list(values)  # `percentile` sorts it
+        return cls(*(round(percentile(series, q), digits) for q in (50, 95, 99)))

@@ -33,6 +33,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from askdocs.evals.beir import load_queries
 from askdocs.evals.percentiles import percentile
 from askdocs.evals.scale import synthetic_vectors, unit_centres
 from askdocs.index.embedder import Embedder
@@ -107,13 +108,7 @@ def build(index: Path, corpus: Path, chunks: int, embedder: Embedder) -> dict[st
 
 def queries_of(corpus: Path, count: int) -> list[str]:
     """The first `count` queries of a BEIR folder."""
-    out = []
-    with (corpus / "queries.jsonl").open() as lines:
-        for line in lines:
-            out.append(json.loads(line)["text"])
-            if len(out) == count:
-                break
-    return out
+    return list(load_queries(corpus).values())[:count]
 
 
 def _p50_ms(seconds: list[float]) -> float:
@@ -193,9 +188,10 @@ def main(
 ) -> None:
     """Build (once) and measure; print the figures as one JSON line."""
     out: dict[str, Any] = {"index": str(index)}
+    embedder = Embedder.from_settings(Settings())  # one model for building and measuring
     if not index.exists():
-        out.update(build(index, corpus.resolve(), chunks, Embedder.from_settings(Settings())))
-    out.update(measure(index, queries_of(corpus, queries), runs, clients))
+        out.update(build(index, corpus.resolve(), chunks, embedder))
+    out.update(measure(index, queries_of(corpus, queries), runs, clients, embedder))
     print(json.dumps(out))
 
 

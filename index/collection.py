@@ -101,8 +101,8 @@ class Collection:
         older version that is intact, checksums included; `warning` then says so.
         CorruptIndexError when none is.
 
-        Searches use the weights the manifest records (the index is searched as it was built
-        and measured); query vectors may come from another backend of the same model, whose
+        Searches use the weights `search` gives (the settings'; the manifest records those the
+        ingest ran with); query vectors may come from another backend of the same model, whose
         vectors agree to rounding (index/embedder.py).
         """
         # Taken before the checksums are read, so a change made after them is noticed.

@@ -124,8 +124,7 @@ class LexicalIndex:
         """The best `k` chunk ids by score (zero scores left out), best first, ties by id (also
         at the cut: of chunks tying for the last place, the lowest ids); a chunk's score is its
         own plus `document_weight` times its document's."""
-        found = self.search_arrays(query, k, document_weight)
-        return list(zip(found.ids.tolist(), found.scores.tolist(), strict=True))
+        return self.search_arrays(query, k, document_weight).pairs()
 
     def search_arrays(
         self, query: str, k: int, document_weight: float = DOCUMENT_WEIGHT

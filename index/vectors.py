@@ -162,8 +162,7 @@ class VectorIndex:
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The `k` nearest chunk ids with their cosine similarity, best first."""
-        found = self.search_arrays(query, k)
-        return list(zip(found.ids.tolist(), found.scores.tolist(), strict=True))
+        return self.search_arrays(query, k).pairs()
 
     def search_arrays(self, query: np.ndarray, k: int) -> Ranking:
         """`search` as arrays (float64 scores), without a Python object per candidate."""

@@ -7,8 +7,9 @@ for (again after one of them changes) and then served from memory.
 - `/static/chat.js` (the chat page) and `/widget.js` (the embeddable widget) are each one
   script: `LIMITS`, `core.js` (the conversation, asking, rendering answers), then the front
   end's own file, all inside one function, so the widget defines no globals on the sites that
-  embed it. `LIMITS` are POST /api/ask's limits as its request schema states them, so the
-  browser trims the history it sends to what the API accepts without copying a number.
+  embed it. `LIMITS` are POST /api/ask's limits, the constants its request schema is declared
+  with, so the browser trims the history it sends to what the API accepts without copying a
+  number.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from string import Template
 from typing import NamedTuple
 
-from askdocs.service.schemas import AskRequest
+from askdocs.service.schemas import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS
 
 STATIC = Path(__file__).resolve().parent / "static"
 CORE = "core.js"
@@ -49,14 +50,11 @@ def _asset(body: bytes, media_type: str) -> Asset:
 
 
 def api_limits() -> dict[str, int]:
-    """What POST /api/ask accepts, read from its request schema (the API's own statement)."""
-    schema = AskRequest.model_json_schema()
-    fields = schema["properties"]
-    turn = schema["$defs"]["HistoryTurn"]["properties"]
+    """What POST /api/ask accepts: the constants its request schema is declared with."""
     return {
-        "questionChars": fields["question"]["maxLength"],
-        "historyTurns": fields["history"]["maxItems"],
-        "turnChars": turn["content"]["maxLength"],
+        "questionChars": MAX_QUESTION_CHARS,
+        "historyTurns": MAX_HISTORY_TURNS,
+        "turnChars": MAX_TURN_CHARS,
     }
 
 
@@ -68,8 +66,7 @@ def limits_line() -> str:
 
 def page(name: str) -> Asset:
     """A page: `layout.html` around the body in `name` (one of PAGES)."""
-    title, script_name = PAGES[name]
-    return _page(name, title, script_name, _stamp("layout.html", name))
+    return _page(name, _stamp("layout.html", name))
 
 
 def script(name: str) -> Asset:
@@ -85,7 +82,8 @@ def _stamp(*files: str) -> tuple[tuple[str, int], ...]:
 
 
 @lru_cache(maxsize=8)
-def _page(name: str, title: str, script_name: str, stamp: object) -> Asset:
+def _page(name: str, stamp: object) -> Asset:
+    title, script_name = PAGES[name]
     layout = Template(_read("layout.html"))
     html = layout.substitute(title=title, script=script_name, body=_read(name))
     return _asset(html.encode(), HTML)

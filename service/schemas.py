@@ -12,6 +12,7 @@ from askdocs.service.answerer.pipeline import Citation
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 20
+MAX_TURN_CHARS = MAX_QUESTION_CHARS * 4
 MAX_TOP_K = 50
 
 
@@ -37,7 +38,7 @@ class HistoryTurn(BaseModel):
     """One earlier turn of the conversation."""
 
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=MAX_QUESTION_CHARS * 4)
+    content: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class AskRequest(BaseModel):
