@@ -179,7 +179,7 @@ function createChat(log, form, box, send, o) {
         streams = response.status !== 404 && response.status !== 405;
       }
       if (!streams) response = await post("/api/ask");
-      const events = streams && response.ok;
+      const events = streams && response.ok && /^text\/event-stream/.test(response.headers.get("Content-Type"));
       // Not JSON: a proxy's error page.
       data = events ? await streamed(response, on, wait) : await response.json().catch(() => null);
     } catch {

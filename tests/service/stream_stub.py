@@ -38,11 +38,11 @@ def sse(event: str, data: object) -> bytes:
 
 @dataclass
 class ScriptedStreams:
-    """What the stub's POST /api/ask/stream does, set by the test: answer `refusal` (a status
-    and a detail) as a JSON error, else stream the bytes the test sends, as it sends them."""
+    """What the stub's POST /api/ask/stream does, set by the test: answer `plain` (a status
+    and a JSON body, e.g. an error), else stream the bytes the test sends, as it sends them."""
 
     asked: list[dict[str, Any]] = field(default_factory=list)  # request bodies, in order
-    refusal: tuple[int, str] | None = None
+    plain: tuple[int, dict[str, Any]] | None = None
     _chunks: queue.Queue[bytes | None] = field(default_factory=queue.Queue)
 
     def send(self, *chunks: bytes) -> None:
@@ -82,9 +82,9 @@ def stub_app(streams: ScriptedStreams, allowed_origins: list[str]) -> FastAPI:
     @app.post("/api/ask/stream")
     async def ask_stream(request: Request) -> Response:
         streams.asked.append(await request.json())
-        if streams.refusal is not None:
-            status, detail = streams.refusal
-            return JSONResponse({"detail": detail}, status_code=status)
+        if streams.plain is not None:
+            status, body = streams.plain
+            return JSONResponse(body, status_code=status)
         return StreamingResponse(streams.body(), media_type=EVENT_STREAM)
 
     app.add_middleware(CORSMiddleware, allowed_origins=allowed_origins)

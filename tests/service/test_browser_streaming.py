@@ -162,13 +162,26 @@ def test_a_stream_cut_before_done_says_the_service_cannot_be_reached(
 def test_an_error_before_the_stream_is_shown_as_for_the_plain_route(
     page: Page, stub: StreamStub, host_site: StaticSite, front_end: str
 ) -> None:
-    stub.streams.refusal = (429, "too many questions from this address; wait a minute")
+    detail = "too many questions from this address; wait a minute"
+    stub.streams.plain = (429, {"detail": detail})
     scope = open_front_end(page, stub, host_site, front_end)
     send_question(scope, front_end, QUESTION)
     expect(scope.locator(".turn.error")).to_have_text(
         "Sorry, the question could not be answered: too many questions from this address; "
         "wait a minute"
     )
+
+
+def test_a_plain_answer_from_the_stream_route_is_shown(
+    page: Page, stub: StreamStub, host_site: StaticSite
+) -> None:
+    """Not an event stream (a proxy that buffers and rewrites, say): the JSON answer is used."""
+    stub.streams.plain = (200, DONE)
+    scope = open_front_end(page, stub, host_site, "page")
+    send_question(scope, "page", QUESTION)
+    answer = scope.locator(REPLIES).last
+    expect(answer.locator(".text")).to_have_text(ANSWER)
+    expect(answer.locator(".source")).to_have_count(2)
 
 
 def test_a_streamed_abstention_is_shown_as_a_notice(
