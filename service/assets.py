@@ -5,8 +5,9 @@ for (again after one of them changes) and then served from memory.
 
 - A page is `layout.html` around the page's own body (`index.html`, `document.html`).
 - `/static/chat.js` (the chat page) and `/widget.js` (the embeddable widget) are each one
-  script: `LIMITS`, `core.js` (the conversation, asking, rendering answers), then the front
-  end's own file, all inside one function, so the widget defines no globals on the sites that
+  script: `LIMITS`, `stream.js` (the reader of POST /api/ask/stream's events), `core.js` (the
+  conversation, asking, rendering answers), then the front end's own file, all inside one
+  function, so the widget defines no globals on the sites that
   embed it. `LIMITS` are POST /api/ask's limits, the constants its request schema is declared
   with, so the browser trims the history it sends to what the API accepts without copying a
   number.
@@ -25,6 +26,8 @@ from askdocs.service.schemas import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_T
 
 STATIC = Path(__file__).resolve().parent / "static"
 CORE = "core.js"
+# What both front ends share, in order: the stream reader, then the core that uses it.
+SHARED = ("stream.js", CORE)
 JS = "text/javascript; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 
@@ -70,10 +73,11 @@ def page(name: str) -> Asset:
 
 
 def script(name: str) -> Asset:
-    """A front end (one of FRONT_ENDS): the limits, the core, its own source, in one function."""
+    """A front end (one of FRONT_ENDS): the limits, the shared files, its own source, in one
+    function."""
     if name not in FRONT_ENDS:
         raise KeyError(name)
-    return _script(name, _stamp(CORE, name))
+    return _script(name, _stamp(*SHARED, name))
 
 
 def _stamp(*files: str) -> tuple[tuple[str, int], ...]:
@@ -92,11 +96,11 @@ def _page(name: str, stamp: object) -> Asset:
 @lru_cache(maxsize=8)
 def _script(name: str, stamp: object) -> Asset:
     text = (
-        f"/*! askdocs {name}: {CORE} and {name} from askdocs/service/static, one script. */\n"
+        f"/*! askdocs {name}: {', '.join(SHARED)} and {name} from askdocs/service/static,"
+        " one script. */\n"
         '(() => {\n"use strict";\n\n'
         + limits_line()
-        + "\n"
-        + _read(CORE)
+        + "".join("\n" + _read(shared) for shared in SHARED)
         + "\n"
         + _read(name)
         + "})();\n"

@@ -1,11 +1,12 @@
 // askdocs chat core, one copy for both front ends (the chat page's chat.js, the widget's
-// widget.js): the stored conversation, the history sent with a question, asking POST /api/ask,
-// and answers rendered with numbered source cards. Served ahead of each front end, inside one
-// function and after LIMITS (the API's own limits): see askdocs/service/assets.py.
+// widget.js): the stored conversation, the history sent with a question, asking
+// POST /api/ask/stream (POST /api/ask on a server without it), answers shown as they arrive
+// and then rendered with numbered source cards. Served ahead of each front end, inside one
+// function, after LIMITS (the API's own limits) and stream.js: see askdocs/service/assets.py.
 // Server text is only ever inserted as text (text nodes, setAttribute), never as HTML.
 
 const MAX_STORED = 60; // turns kept in sessionStorage: 30 questions and their answers
-const TIMEOUT_MS = 60000; // an answer not received by then is given up on
+const TIMEOUT_MS = 60000; // an answer (or, streamed, its next event) not received by then is given up on
 const NOT_COVERED_HINT = "Try rephrasing the question, or ask about something the documents discuss.";
 
 /** An element with attributes and children; strings become text nodes, never HTML. */
@@ -39,6 +40,7 @@ function createChat(log, form, box, send, o) {
   const restored = restore();
   let turns = Array.isArray(restored.turns) ? restored.turns : [];
   let busy = false;
+  let streams = true; // false once the server has said it has no stream route (an older askdocs)
   box.maxLength = LIMITS.questionChars;
 
   function restore() {
@@ -126,6 +128,11 @@ function createChat(log, form, box, send, o) {
     const prefix = `src-${index}`;
     const citations = Array.isArray(t.citations) ? t.citations : [];
     const node = turn("answer", "askdocs", answerText(t.content, citations, prefix));
+    if (t.mode === "generated") {
+      const dropped = Number(t.dropped) || 0;
+      const removed = dropped ? ` · ${dropped} unsupported sentence${dropped === 1 ? "" : "s"} removed` : "";
+      node.append(el("p", { class: "mode" }, `Generated · checked against the sources${removed}`));
+    }
     if (citations.length) {
       const cards = citations.map((c) => sourceCard(c, prefix, filling));
       const heading = o.compact ? null : el("h3", { class: "sources-title", id: `${prefix}-title` }, "Sources");
@@ -146,29 +153,94 @@ function createChat(log, form, box, send, o) {
     o.show(node, settled || Promise.resolve());
   }
 
-  async function ask(question) {
+  /**
+   * The answer to `question` (POST /api/ask's object). Streamed: `on.citations(list)` and
+   * `on.delta(text)` are called as those events arrive. A server without the stream route
+   * (404, 405) is asked POST /api/ask instead, from then on.
+   */
+  async function ask(question, on) {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    let timer = 0;
+    const wait = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    };
+    const post = (path) => fetch(`${o.base}${path}`, {
+      method: "POST", credentials: o.credentials, signal: controller.signal,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, history: history() }),
+    });
     let response;
     let data = null;
+    wait();
     try {
-      response = await fetch(`${o.base}/api/ask`, {
-        method: "POST", credentials: o.credentials, signal: controller.signal,
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ question, history: history() }),
-      });
-      data = await response.json().catch(() => null); // not JSON: a proxy's error page
+      if (streams) {
+        response = await post("/api/ask/stream");
+        streams = response.status !== 404 && response.status !== 405;
+      }
+      if (!streams) response = await post("/api/ask");
+      const events = streams && response.ok && /^text\/event-stream/.test(response.headers.get("Content-Type"));
+      // Not JSON: a proxy's error page.
+      data = events ? await streamed(response, on, wait) : await response.json().catch(() => null);
     } catch {
+      controller.abort(); // a stream that could not be read is not left open
       throw new Error(o.unreachable);
     } finally {
       clearTimeout(timer);
     }
-    if (!response.ok) {
+    // An error response, or an error event once the stream had started: { detail }.
+    if (!response.ok || (data && typeof data.detail === "string")) {
       const detail = data && typeof data.detail === "string" ? data.detail : `the service answered ${response.status}`;
       throw new Error(`Sorry, the question could not be answered: ${detail}`);
     }
     if (!data || typeof data.answer !== "string") throw new Error(o.unreachable);
     return data;
+  }
+
+  /** An event stream read to its `done` (the answer) or `error` ({ detail }); null when it
+   * ends without either. */
+  async function streamed(response, on, wait) {
+    let last = null;
+    await readEvents(response, (type, text) => {
+      const data = JSON.parse(text);
+      if (type === "citations") on.citations(Array.isArray(data.citations) ? data.citations : []);
+      else if (type === "delta") on.delta(String(data.text ?? ""));
+      else if (type === "done" || type === "error") last = data;
+      return last !== null;
+    }, wait);
+    return last;
+  }
+
+  function busyTurn(kind, ...children) {
+    const node = turn(kind, kind === "answer" ? "askdocs" : null, ...children);
+    node.setAttribute("aria-busy", "true");
+    return node;
+  }
+
+  /**
+   * What a streamed answer shows while it arrives, as turn `index` will: the handlers for
+   * ask()'s `on`. Its first event brings a draft answer turn (`replace(node)` puts it in place
+   * of what was shown); each delta appends its sentence, [n] linked as in the final answer.
+   */
+  function streamingDraft(index, replace) {
+    let citations = [];
+    let text = null;
+    const open = () => {
+      if (text) return;
+      text = el("p", { class: "text" });
+      replace(busyTurn("answer", text, el("p", { class: "writing" }, "Writing the answer…")));
+    };
+    return {
+      citations(list) {
+        citations = list;
+        open();
+      },
+      delta(part) {
+        open();
+        text.append(...answerText(part, citations, `src-${index}`).childNodes);
+        o.show(text.parentNode, Promise.resolve());
+      },
+    };
   }
 
   async function submit(event) {
@@ -186,22 +258,28 @@ function createChat(log, form, box, send, o) {
     box.value = "";
     const asked = { role: "user", content: question };
     add(render(asked, turns.length));
-    const pending = turn("pending", null, el("p", { class: "text" }, "Searching the documents…"));
-    pending.setAttribute("aria-busy", "true");
-    add(pending);
+    // Until the answer is complete, a busy turn stands in for it (screen readers wait for it):
+    // "Searching…", then the answer's sentences as they arrive.
+    let shown = busyTurn("pending", el("p", { class: "text" }, "Searching the documents…"));
+    add(shown);
+    const draft = streamingDraft(turns.length + 1, (node) => {
+      shown.remove();
+      add((shown = node));
+    });
     try {
-      const data = await ask(question);
+      const data = await ask(question, draft);
       turns.push(asked, { role: "assistant", content: data.answer, abstained: Boolean(data.abstained),
-        citations: Array.isArray(data.citations) ? data.citations : [] });
+        citations: Array.isArray(data.citations) ? data.citations : [],
+        mode: data.mode === "generated" ? "generated" : "extractive", dropped: Number(data.dropped) || 0 });
       save();
       const filling = [];
       const reply = render(turns[turns.length - 1], turns.length - 1, filling);
-      pending.remove();
+      shown.remove();
       add(reply, Promise.all(filling));
     } catch (error) {
       const notice = turn("error", null, el("p", { class: "text" }, String(error.message)));
       notice.setAttribute("role", "alert");
-      pending.remove();
+      shown.remove();
       add(notice);
       box.value = question; // ready to send again
     } finally {

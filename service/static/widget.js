@@ -56,6 +56,8 @@ border: 1px solid #d8dee4; overflow-wrap: anywhere; }
 .notice { background: #fff8e6; border-color: #f0d58c; color: #6b3c00; }
 .error { background: #ffebe9; border-color: #f5b5bd; color: #86061d; }
 .pending { color: #57606a; font-style: italic; }
+.writing, .mode { color: #57606a; font-size: 12px; }
+.writing { font-style: italic; }
 .cite { color: var(--accent); font-weight: 600; font-size: 13px; text-decoration: none; }
 .cite:hover { text-decoration: underline; }
 .sources { list-style: none; margin: 8px 0 0; padding: 0; }

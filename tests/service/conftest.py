@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import uvicorn
+from starlette.types import ASGIApp
 
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
@@ -82,11 +83,15 @@ def _bound_socket() -> socket.socket:
 
 def start_server(settings: Settings, embedder: Embedder, **options: Any) -> LiveServer:
     """Serve `create_app(settings, embedder)` with uvicorn (given `options`) in a thread."""
+    url, server, thread = serve_app(create_app(settings, embedder=embedder), **options)
+    return LiveServer(url, settings, server, thread)
+
+
+def serve_app(app: ASGIApp, **options: Any) -> tuple[str, uvicorn.Server, threading.Thread]:
+    """Serve `app` with uvicorn (given `options`) in a thread: its URL, server and thread."""
     sock = _bound_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings, embedder=embedder), log_level="warning", lifespan="on", **options
-    )
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -95,7 +100,7 @@ def start_server(settings: Settings, embedder: Embedder, **options: Any) -> Live
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the askdocs test server did not start")
         time.sleep(0.05)
-    return LiveServer(f"http://127.0.0.1:{port}", settings, server, thread)
+    return f"http://127.0.0.1:{port}", server, thread
 
 
 def start_site(folder: Path) -> StaticSite:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from askdocs.service import assets
 from askdocs.service.app import create_app
-from askdocs.service.assets import CORE, STATIC, api_limits, limits_line
+from askdocs.service.assets import CORE, SHARED, STATIC, api_limits, limits_line
 from askdocs.service.schemas import AskRequest
 from askdocs.settings import Settings
 
@@ -34,8 +34,10 @@ def source(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-def test_both_front_ends_are_served_with_the_same_core_byte_for_byte(client: TestClient) -> None:
-    core = limits_line() + "\n" + source(CORE)
+def test_both_front_ends_are_served_with_the_same_shared_files_byte_for_byte(
+    client: TestClient,
+) -> None:
+    core = limits_line() + "".join("\n" + source(name) for name in SHARED)
     served = {path: client.get(path).text for path in SCRIPTS}
     for path, own in SCRIPTS.items():
         text = served[path]
@@ -105,7 +107,14 @@ def test_the_widget_stays_small(client: TestClient) -> None:
 def test_only_the_named_assets_are_served(client: TestClient) -> None:
     assert client.get("/static/chat.css").headers["content-type"].startswith("text/css")
     assert client.get("/static/document.js").status_code == 200
-    for name in ("core.js", "widget.js", "layout.html", "index.html", "..%2Fassets.py"):
+    for name in (
+        "core.js",
+        "stream.js",
+        "widget.js",
+        "layout.html",
+        "index.html",
+        "..%2Fassets.py",
+    ):
         assert client.get(f"/static/{name}").status_code == 404, name
 
 
