@@ -20,9 +20,7 @@ from askdocs.errors import IndexError_, IndexLockedError
 from askdocs.index.embedder import Embedder
 from askdocs.index.embedding_inputs import embedding_inputs
 from askdocs.index.layout import (
-    LEXICAL,
     STORE,
-    VECTORS,
     current_version,
     fsync_tree,
     new_version_dir,
@@ -30,13 +28,11 @@ from askdocs.index.layout import (
     switch_to,
     write_lock,
 )
-from askdocs.index.lexical import LexicalIndex
 from askdocs.index.manifest import Manifest
 from askdocs.index.provenance import check_backend, check_base, check_compatible, describe
+from askdocs.index.search_indexes import Change, write_search_indexes
 from askdocs.index.store import Store
 from askdocs.index.uploads import reconcile
-from askdocs.index.vectors import VectorIndex
-from askdocs.ingest.chunk import context_of
 from askdocs.ingest.documents import Skipped, discover, load_documents
 from askdocs.ingest.models import Document
 from askdocs.settings import Settings
@@ -205,6 +201,7 @@ def ingest_documents(
             report.version = _write_version(
                 root,
                 old_store,
+                (live, manifest) if live is not None and manifest is not None else None,
                 to_write,
                 wanted_ids,
                 embedder,
@@ -244,6 +241,7 @@ def _tidy_locked(root: Path) -> None:
 def _write_version(
     root: Path,
     old_store: Store | None,
+    base: tuple[Path, Manifest] | None,
     docs: list[Document],
     remove_ids: set[str],
     embedder: Embedder,
@@ -253,6 +251,9 @@ def _write_version(
 ) -> str:
     folder = new_version_dir(root)
     try:
+        # The chunks this version drops or replaces: its search indexes are the previous
+        # version's without them, with the new chunks added (index/search_indexes.py).
+        gone = old_store.chunk_ids([*remove_ids, *(d.id for d in docs)]) if old_store else None
         store = old_store.copy_to(folder / STORE) if old_store else Store(folder / STORE)
         try:
             for doc_id in remove_ids:
@@ -260,8 +261,12 @@ def _write_version(
             _add_documents(store, docs, embedder, settings, report, progress)
             store.commit()
             report.documents, report.chunks = store.count()
-            vector_index = _build_search_indexes(
-                store, folder, embedder.dimension, settings.chunk_context
+            change = None
+            if base is not None and gone is not None:
+                new = store.chunk_ids(d.id for d in docs)
+                change = Change(base[0], base[1].vector_index, gone, new)
+            vector_index = write_search_indexes(
+                store, folder, embedder.dimension, settings.chunk_context, change
             )
         finally:
             store.close()
@@ -313,37 +318,3 @@ def _add_documents(
             np.vstack(sentence_vectors) if sentence_vectors else None,
         )
         offset += len(chunks)
-
-
-def _build_search_indexes(
-    store: Store, folder: Path, dimension: int, with_context: bool = True
-) -> str:
-    """Write the vector and BM25 indexes; return the vector index's spec for the manifest."""
-    ids: list[np.ndarray] = []
-    vectors: list[np.ndarray] = []
-    texts: list[str] = []
-    for batch_ids, batch_texts, batch_vectors in store.iter_chunks():
-        ids.append(batch_ids)
-        vectors.append(batch_vectors)
-        texts.extend(batch_texts)
-    all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-    all_vectors = np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32)
-    vector_index = VectorIndex.build(dimension, all_ids, all_vectors)
-    vector_index.save(folder / VECTORS)
-    # BM25 reads each chunk after its context, as the model does, and also scores each
-    # chunk's whole document (see index/lexical.py).
-    about = {
-        cid: (doc_id, title, section)
-        for cid, doc_id, title, section in store.db.execute(
-            "SELECT c.id, c.doc_id, d.title, c.section FROM chunks c "
-            "JOIN documents d ON d.id = c.doc_id"
-        )
-    }
-    chunk_ids = [int(i) for i in all_ids]
-    doc_ids = [about[i][0] for i in chunk_ids]
-    read = [
-        (context_of(about[i][1], about[i][2], text) if with_context else "") + text
-        for i, text in zip(chunk_ids, texts, strict=True)
-    ]
-    LexicalIndex.build(chunk_ids, read, doc_ids).save(folder / LEXICAL)
-    return vector_index.spec
