@@ -85,29 +85,42 @@ class TermCounts:
         """These counts without the chunks `removed` (ids), with the rows of `added` after them;
         terms no chunk holds any more leave the vocabulary."""
         keep = ~np.isin(self.ids, np.asarray(list(removed), dtype=np.int64))
-        kept_pairs = np.repeat(keep, np.diff(self.indptr))
-        position = {token: i for i, token in enumerate(self.vocab)}
-        vocab = list(self.vocab)
-        for token in added.vocab:
-            if token not in position:
-                position[token] = len(vocab)
-                vocab.append(token)
-        remap = np.asarray([position[t] for t in added.vocab], dtype=np.int64)
-        kept_rows = np.flatnonzero(keep)
-        renumber = np.full(len(self), -1, dtype=np.int64)
-        renumber[kept_rows] = np.arange(len(kept_rows))
-        old_rows = renumber[self._row_of_each_pair()[kept_pairs]]
-        new_rows = added._row_of_each_pair() + len(kept_rows)
-        keys = np.concatenate(
-            [
-                (old_rows << _ROW_SHIFT) | self.terms[kept_pairs].astype(np.int64),
-                (new_rows << _ROW_SHIFT) | remap[added.terms],
-            ]
+        return TermCounts.concatenated([self._rows(keep), added]).compacted()
+
+    def _rows(self, keep: np.ndarray) -> TermCounts:
+        """The rows where `keep` (a boolean per row) is set."""
+        lengths = np.diff(self.indptr)
+        pairs = np.repeat(keep, lengths)
+        indptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        np.cumsum(lengths[keep], out=indptr[1:])
+        doc_ids = [d for d, k in zip(self.doc_ids, keep, strict=True) if k]
+        return TermCounts(
+            self.vocab, self.ids[keep], doc_ids, indptr, self.terms[pairs], self.counts[pairs]
         )
-        weights = np.concatenate([self.counts[kept_pairs], added.counts]).astype(np.float64)
-        ids = np.concatenate([self.ids[keep], added.ids])
-        doc_ids = [d for d, k in zip(self.doc_ids, keep, strict=True) if k] + added.doc_ids
-        return TermCounts._from_pairs(vocab, ids, doc_ids, keys, weights).compacted()
+
+    @classmethod
+    def concatenated(cls, parts: Sequence[TermCounts]) -> TermCounts:
+        """The rows of `parts`, one part after the other, over one vocabulary (the first
+        part's, then the terms new in each next part)."""
+        position: dict[str, int] = {}
+        vocab: list[str] = []
+        terms, indptrs = [], [np.zeros(1, dtype=np.int64)]
+        for part in parts:
+            for token in part.vocab:
+                if token not in position:
+                    position[token] = len(vocab)
+                    vocab.append(token)
+            remap = np.asarray([position[t] for t in part.vocab], dtype=np.int32)
+            terms.append(remap[part.terms] if len(part.terms) else part.terms)
+            indptrs.append(part.indptr[1:] + indptrs[-1][-1])
+        return cls(
+            vocab,
+            np.concatenate([np.zeros(0, np.int64), *(p.ids for p in parts)]),
+            [d for p in parts for d in p.doc_ids],
+            np.concatenate(indptrs),
+            np.concatenate([np.zeros(0, np.int32), *terms]).astype(np.int32),
+            np.concatenate([np.zeros(0, np.int32), *(p.counts for p in parts)]).astype(np.int32),
+        )
 
     def compacted(self) -> TermCounts:
         """The same counts with unused terms out of the vocabulary (kept in their order)."""

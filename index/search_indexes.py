@@ -23,10 +23,12 @@ from askdocs.index.layout import LEXICAL, VECTORS
 from askdocs.index.lexical import LexicalIndex, tokenize
 from askdocs.index.lexical_terms import TERMS_DIR, TermCounts
 from askdocs.index.store import Store
-from askdocs.index.vectors import VectorIndex
+from askdocs.index.vectors import FLAT, VectorIndex
 from askdocs.ingest.chunk import context_of
 
 log = logging.getLogger("askdocs.index")
+
+READ_BATCH = 4096  # chunks read from the store at a time for a whole BM25 build
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,11 @@ def write_search_indexes(
         vectors = _built_vectors(store, dimension)
     if lexical is None:
         every = [int(i) for (i,) in store.db.execute("SELECT id FROM chunks ORDER BY id")]
-        lexical = LexicalIndex.from_terms(TermCounts.of(*_read_texts(store, every, with_context)))
+        parts = [  # read and tokenized a batch at a time: only the counts are kept
+            TermCounts.of(*_read_texts(store, every[i : i + READ_BATCH], with_context))
+            for i in range(0, len(every), READ_BATCH)
+        ]
+        lexical = LexicalIndex.from_terms(TermCounts.concatenated(parts))
     vectors.save(folder / VECTORS)
     lexical.save(folder / LEXICAL)
     return vectors.spec
@@ -106,14 +112,17 @@ def _read_texts(
 
 
 def _built_vectors(store: Store, dimension: int) -> VectorIndex:
-    """A vector index of every chunk in the store."""
+    """A vector index of every chunk in the store. A flat one grows batch by batch, so the
+    vectors are held once (in FAISS), not also stacked; IVF trains on them all at once."""
+    empty_ids, empty = np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32)
+    if VectorIndex.choose_kind(store.count()[1]) == FLAT:
+        index = VectorIndex.build(dimension, empty_ids, empty, kind=FLAT)
+        for batch_ids, _, batch_vectors in store.iter_chunks():
+            index.replace(empty_ids, batch_ids, batch_vectors)
+        return index
     ids: list[np.ndarray] = []
     vectors: list[np.ndarray] = []
     for batch_ids, _, batch_vectors in store.iter_chunks():
         ids.append(batch_ids)
         vectors.append(batch_vectors)
-    return VectorIndex.build(
-        dimension,
-        np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64),
-        np.vstack(vectors) if vectors else np.zeros((0, dimension), dtype=np.float32),
-    )
+    return VectorIndex.build(dimension, np.concatenate(ids), np.vstack(vectors))

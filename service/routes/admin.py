@@ -23,9 +23,10 @@ from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
 from pydantic import BaseModel
 
 from askdocs.errors import IndexNotFoundError, NotFoundError
+from askdocs.index.ingest_report import IngestReport
 from askdocs.index.uploads import PendingChange
 from askdocs.index.uploads import uploads_dir as index_uploads_dir
-from askdocs.index.writer import IngestReport, ingest_documents
+from askdocs.index.writer import ingest_documents
 from askdocs.ingest.documents import Skipped, document_id, load_documents, source_of
 from askdocs.ingest.loaders import LOADERS, supported
 from askdocs.ingest.models import Document
