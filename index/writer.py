@@ -1,7 +1,15 @@
 """Writing a new index version: incremental, beside the live one, switched atomically.
 
 Only new or changed documents are chunked and embedded; unchanged ones are carried over with
-their stored vectors. A crash at any moment leaves the previous version live and intact.
+their stored vectors. Documents are streamed: read, chunked, embedded and stored in batches
+(index/version_writer.py). A change costs what changed, not the index's size: the new version
+starts as a copy of the live store (a kernel copy of bytes, index/store.py), its FAISS index is
+the live one's with chunks removed and added by id, and its BM25 is recomputed from kept term
+counts (index/search_indexes.py, index/lexical_terms.py). The store is copied rather than
+written in place because readers rely on a version never changing (checksums verified once,
+index/integrity.py) and on the live version staying whole until the switch: the copy keeps
+both for ~0.1 s per 330 MB (README, Performance). A crash at any moment leaves the previous
+version live and intact.
 """
 
 from __future__ import annotations
