@@ -14,6 +14,11 @@ WORKDIR/docs (the dataset itself is only read). Then, in one run:
   compared with the index, only the new one embedded), median of `--folder-runs`;
 
 and prints the medians, each stage's share, and the ratio add 1 / full as one JSON line.
+
+`--equality` checks instead that updates search like a fresh build: the first 400 abstracts
+are ingested in three steps (320; 60 more; 10 changed and 20 removed), the same final documents
+from scratch into another index, and the top 10 of 50 queries compared in each mode (chunks at
+each rank, largest score difference).
 `--synthetic` embeds with evals/query_scale.py's hash vectors (the write costs are the same;
 the full ingest then lacks the model's work, so its ratio means nothing).
 """
@@ -76,6 +81,47 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def equality(workdir: Path, corpus: Path, embedder: Embedder, queries: int = 50) -> dict[str, Any]:
+    """Searches of an index built in steps against one built at once (see the docstring)."""
+    from dataclasses import replace
+
+    from askdocs.evals.beir import load_corpus, load_queries
+    from askdocs.evals.beir_eval import beir_documents
+    from askdocs.index.collection import Collection
+    from askdocs.index.writer import ingest_documents
+
+    docs = beir_documents(corpus, list(load_corpus(corpus).values())[:400])
+    changed = [
+        replace(d, text=d.text + " Revised.", content_hash=d.content_hash + "'") for d in docs[:10]
+    ]
+    steps, scratch = workdir / "steps", workdir / "scratch"
+    ingest_documents(steps, docs[:320], embedder, Settings(index=steps))
+    ingest_documents(steps, docs[320:380], embedder, Settings(index=steps))
+    removed = [d.id for d in docs[100:120]]
+    ingest_documents(steps, changed, embedder, Settings(index=steps), remove_ids=removed)
+    final = changed + docs[10:100] + docs[120:380]
+    ingest_documents(scratch, final, embedder, Settings(index=scratch))
+    texts = list(load_queries(corpus).values())[:queries]
+    out: dict[str, Any] = {}
+    views = Collection.open(steps, embedder), Collection.open(scratch, embedder)
+    for mode in ("dense", "lexical", "hybrid"):
+        same, total, diff = 0, 0, 0.0
+        for query in texts:
+            got, want = (view.search(query, 10, mode) for view in views)
+            for g, w in zip(got, want, strict=True):
+                same += (g.stored.chunk.doc_id, g.stored.chunk.start) == (
+                    w.stored.chunk.doc_id,
+                    w.stored.chunk.start,
+                )
+                diff = max(diff, abs(g.score - w.score))
+            total += len(want)
+        out[mode] = {"same_chunk_at_rank": same, "of": total, "max_score_difference": diff}
+    out["chunks"] = [view.store.count()[1] for view in views]
+    for view in views:
+        view.close()
+    return out
+
+
 @app.command()
 def main(
     workdir: Annotated[Path, typer.Option(help="where the files and indexes go (emptied)")],
@@ -87,12 +133,18 @@ def main(
     folder_runs: Annotated[int, typer.Option(help="adds by re-ingesting the folder")] = 2,
     full_runs: Annotated[int, typer.Option(help="full ingests; their median")] = 1,
     synthetic: Annotated[bool, typer.Option(help="hash vectors instead of the model")] = False,
+    check_equality: Annotated[
+        bool, typer.Option("--equality", help="compare searches with a fresh build instead")
+    ] = False,
 ) -> None:
     """Build, add, and print the figures as one JSON line."""
     shutil.rmtree(workdir, ignore_errors=True)
     real = Embedder.from_settings(Settings())
     embedder: Embedder = SyntheticEmbedder(real) if synthetic else real
     embedder.encode(["warm-up"])
+    if check_equality:
+        print(json.dumps(equality(workdir, corpus.resolve(), embedder)))
+        return
     extra = runs + folder_runs
     docs = synthetic_documents(corpus.resolve(), chunks + round(extra * 3.5))
     files = write_corpus(workdir / "docs", docs[:-extra])

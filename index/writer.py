@@ -198,10 +198,10 @@ def ingest_documents(
                     wanted_ids.add(doc_id)
             if writing is None and not report.removed and live is not None:
                 report.documents, report.chunks = old_store.count() if old_store else (0, 0)
-                report.version = live.name
-                return report
-            writing = writing or new_version(embedding=False)
-            report.version = writing.finish(wanted_ids)
+                report.version = live.name  # nothing changed: no new version
+            else:
+                writing = writing or new_version(embedding=False)
+                report.version = writing.finish(wanted_ids)
         except BaseException:
             if writing is not None:
                 writing.abandon()  # a failure while reading documents: the live version stays
