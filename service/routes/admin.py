@@ -145,7 +145,7 @@ def upload_documents(
             docs.append(_load(upload, staged, folder / name))
         pending.record({name: doc.content_hash for name, doc in zip(names, docs, strict=True)})
     except BaseException:
-        pending.__exit__(None, None, None)
+        pending.close()
         raise
 
     def ingest() -> dict[str, Any]:
@@ -154,7 +154,11 @@ def upload_documents(
             pending.settle()
         return _uploaded(docs, names, report).model_dump()
 
-    job = jobs.submit(ingest, cancel=lambda: pending.__exit__(None, None, None))
+    try:
+        job = jobs.submit(ingest, cancel=pending.close)
+    except BaseException:
+        pending.close()
+        raise
     response.headers["Location"] = f"/api/jobs/{job.id}"
     return UploadAccepted(
         job_id=job.id,
