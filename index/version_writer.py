@@ -57,7 +57,7 @@ class NewVersion:
         if progress:
             from tqdm import tqdm
 
-            self._bar = tqdm(desc="Embedding", unit="chunk", position=1, leave=True)
+            self._bar = tqdm(desc="Embedding", unit=" chunks", position=1, leave=True)
         # The chunks this version drops or replaces, and the documents it writes: its search
         # indexes are the previous version's without the first, with the chunks of the second.
         self._gone: list[np.ndarray] = []
