@@ -16,7 +16,7 @@ from askdocs.errors import AskdocsError
 from askdocs.settings import SearchMode, Settings, default_index_dir
 
 if TYPE_CHECKING:  # the writer (and what it imports) loads only when a command needs it
-    from askdocs.index.writer import IngestReport
+    from askdocs.index.ingest_report import IngestReport
 
 app = typer.Typer(
     help="Ask questions about your documents; every answer quotes its sources.",

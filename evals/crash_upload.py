@@ -2,14 +2,16 @@
 
 Each round starts `askdocs`' app under uvicorn in a child process, waits until it serves (its
 start-up has then tidied what the last kill left), checks the index and the uploads folder,
-then uploads two files (a new one and a changed `shared.txt`), or every third round deletes an
-uploaded document, and kills the server at a random moment of the request. Checked after every
+then uploads two files (a new one and a changed `shared.txt`) and polls the upload's job, or
+every third round deletes an uploaded document, and kills the server at a random moment of the
+request or the job. Checked after every
 restart:
 
 - the live version passes `evals.crash.self_check` (checksums, counts, offsets);
 - a document whose source is in uploads/ is in the live version iff its file is there, with
   the content that was indexed (the file's content hash equals the stored one);
 - no `.incoming-*` folder is left in uploads/;
+- an upload whose job was reported done (or a delete answered 200) is live;
 - the version that was live before the round still exists (live, or kept as the previous).
 
     python -m askdocs.evals.crash_upload --rounds 20 [--seed N] [--workdir DIR]
@@ -112,21 +114,30 @@ def upload_files(generation: int) -> list[tuple[str, bytes]]:
     ]
 
 
-def upload(url: str, files: list[tuple[str, bytes]]) -> int | None:
-    """POST the files; the status, or None when the server died first."""
+def upload(url: str, files: list[tuple[str, bytes]]) -> int | str | None:
+    """POST the files (202: their ingest is queued), then poll the job: "done" or "failed"
+    once it has finished, another status code when the upload was refused, or None when the
+    server died first."""
     try:
-        response = httpx.post(
+        accepted = httpx.post(
             f"{url}/api/documents",
             files=[("files", item) for item in files],
             headers={"X-Admin-Key": KEY},
             timeout=60.0,
         )
+        if accepted.status_code != 202:
+            return accepted.status_code
+        while True:
+            job = httpx.get(url + accepted.headers["location"], headers={"X-Admin-Key": KEY})
+            status: str = job.json()["status"]
+            if status in ("done", "failed"):
+                return status
+            time.sleep(0.01)
     except httpx.HTTPError:
         return None
-    return response.status_code
 
 
-def _delete_into(result: dict[str, int | None], url: str, doc_id: str) -> None:
+def _delete_into(result: dict[str, int | str | None], url: str, doc_id: str) -> None:
     try:
         response = httpx.delete(
             f"{url}/api/documents/{doc_id}", headers={"X-Admin-Key": KEY}, timeout=60.0
@@ -137,7 +148,9 @@ def _delete_into(result: dict[str, int | None], url: str, doc_id: str) -> None:
     result["status"] = response.status_code
 
 
-def _upload_into(result: dict[str, int | None], url: str, files: list[tuple[str, bytes]]) -> None:
+def _upload_into(
+    result: dict[str, int | str | None], url: str, files: list[tuple[str, bytes]]
+) -> None:
     result["status"] = upload(url, files)
 
 
@@ -217,10 +230,10 @@ def run_rounds(workdir: Path, rounds: int, seed: int = 0) -> Tally:
     try:
         # One upload to the end: how long a request takes, so kills land throughout it.
         started = time.monotonic()
-        assert upload(server.url, upload_files(0)) == 201, "an un-killed upload failed"
+        assert upload(server.url, upload_files(0)) == "done", "an un-killed upload failed"
         tally.upload_s = time.monotonic() - started
         started = time.monotonic()
-        probe: dict[str, int | None] = {}
+        probe: dict[str, int | str | None] = {}
         _delete_into(probe, server.url, document_id(source_of(index / "uploads" / "round-000.txt")))
         assert probe["status"] == 200, "an un-killed delete failed"
         tally.delete_s = time.monotonic() - started
@@ -228,7 +241,7 @@ def run_rounds(workdir: Path, rounds: int, seed: int = 0) -> Tally:
         for number in range(1, rounds + 1):
             live = current_version(index)
             previous_live = live.name if live else None
-            result: dict[str, int | None] = {}
+            result: dict[str, int | str | None] = {}
             # Every third round deletes an earlier round's document instead.
             victims = sorted(n for n in live_names if n.startswith("round-"))
             deleting = number % 3 == 0 and bool(victims)
@@ -248,7 +261,7 @@ def run_rounds(workdir: Path, rounds: int, seed: int = 0) -> Tally:
             server = Server(index)  # its start-up tidies
             findings, live_names = check(index, previous_live)
             done = (name not in live_names) if deleting else (name in live_names)
-            answered = result.get("status") == (200 if deleting else 201)
+            answered = result.get("status") == (200 if deleting else "done")
             outcome = "finished" if answered else "new" if done else "old"
             if answered and not done:
                 findings.add(("lost-change", name))

@@ -33,7 +33,7 @@ import numpy as np
 
 from askdocs.evals.bench_figures import Machine
 from askdocs.evals.child import run_module
-from askdocs.index.embedder import Embedder
+from askdocs.index.embedder import Embedder, Progress
 
 # name → Embedder keyword arguments; "naive" is sentence-transformers' encode.
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -66,7 +66,7 @@ def texts_of(corpus: Path, limit: int | None) -> tuple[list[str], list[list[tupl
 class CharSortEmbedder(Embedder):
     """The batching before issue 15: texts sorted by characters, not tokens."""
 
-    def _batches(self, texts: list[str], progress: bool) -> Iterator[list[int]]:
+    def _batches(self, texts: list[str], progress: Progress) -> Iterator[list[int]]:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             yield order[start : start + self.batch_size]

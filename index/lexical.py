@@ -7,6 +7,10 @@ abstract's title, the topic named once at the top); the document score puts them
 passage of a document that is about the query outranks a look-alike passage elsewhere.
 Measured in evals/README.md: +0.02 to +0.03 nDCG@10 for BM25 on SciFact and NFCorpus, about
 +0.01 in hybrid.
+
+Both indexes are bm25s score matrices, made from term counts that each version keeps
+(index/lexical_terms.py), so the writer updates them after a change without re-reading the
+unchanged chunks.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import Stemmer
 from bm25s.tokenization import _infer_stopwords
 
 from askdocs.index.fusion import Ranking
+from askdocs.index.lexical_terms import TERMS_DIR, TermCounts
 
 _STEMMER = Stemmer.Stemmer("english")
 _IDS_FILE = "chunk_ids.json"
@@ -34,9 +39,10 @@ DOCUMENT_WEIGHT = 2.0
 TOKENIZER = "bm25s words of 2+ characters, lower-cased, English stop words out, Snowball English"
 
 
-# bm25s's own tokenisation (what the index is built with), redone for short texts: calling
-# bm25s.tokenize costs ~3 ms a call in set-up (progress bars, vocabularies), which the
-# answerer paid a dozen times per question. tests/index/test_lexical.py checks they agree.
+# bm25s's own tokenisation, redone: calling bm25s.tokenize costs ~3 ms a call in set-up
+# (progress bars, vocabularies), which the answerer paid a dozen times per question. Indexes
+# are built with it too (index/lexical_terms.py); tests/index/test_lexical.py checks it agrees
+# with bm25s.tokenize.
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _STOPWORDS = frozenset(_infer_stopwords("en"))
 
@@ -53,15 +59,6 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     ]
 
 
-def _bm25(texts: list[str]) -> bm25s.BM25:
-    bm25 = bm25s.BM25()
-    bm25.index(
-        bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False),
-        show_progress=False,
-    )
-    return bm25
-
-
 class LexicalIndex:
     """A BM25 index whose rows are chunk ids, with a document-level index beside it."""
 
@@ -71,41 +68,47 @@ class LexicalIndex:
         ids: list[int],
         documents: bm25s.BM25 | None,
         owners: np.ndarray,
+        terms: TermCounts | None = None,
     ) -> None:
         self.bm25 = bm25  # None (and `documents` too) when no chunk is indexed
         self.ids = ids
         self._id_array = np.asarray(ids, dtype=np.int64)  # ids[row], for array lookups
         self.documents = documents
         self.owners = owners  # owners[row] = row of that chunk's document in `documents`
+        # The term counts the index was made from (index/lexical_terms.py); kept by the writer
+        # to update the next version, not loaded for searching.
+        self.terms = terms
 
     @classmethod
     def build(cls, ids: list[int], texts: list[str], doc_ids: Sequence[str]) -> LexicalIndex:
         """Index `texts`, row i belonging to chunk `ids[i]` of document `doc_ids[i]`."""
         if len(doc_ids) != len(texts):
             raise ValueError("doc_ids must name the document of every text")
-        if not texts:
-            return cls(None, [], None, np.zeros(0, dtype=np.int64))
-        rows: dict[str, int] = {}
-        parts: list[list[str]] = []
-        owners = np.empty(len(texts), dtype=np.int64)
-        for i, (doc_id, text) in enumerate(zip(doc_ids, texts, strict=True)):
-            if doc_id not in rows:
-                rows[doc_id] = len(parts)
-                parts.append([])
-            owners[i] = rows[doc_id]
-            parts[rows[doc_id]].append(text)
-        documents = _bm25(["\n".join(p) for p in parts])
-        return cls(_bm25(texts), ids, documents, owners)
+        return cls.from_terms(TermCounts.of(ids, tokenize(texts), doc_ids))
+
+    @classmethod
+    def from_terms(cls, terms: TermCounts) -> LexicalIndex:
+        """The index of chunks counted in `terms`: chunk rows, and each chunk's document (the
+        concatenation of its chunks) in the document-level index."""
+        ids = [int(i) for i in terms.ids]
+        if not ids:
+            return cls(None, [], None, np.zeros(0, dtype=np.int64), terms)
+        documents, owners = terms.by_document()
+        return cls(terms.bm25(), ids, documents.bm25(), owners, terms)
 
     def save(self, folder: Path) -> None:
         """Write the index as bm25s's JSON and .npy files (no pickle) plus the id lists."""
         folder.mkdir(parents=True, exist_ok=True)
         (folder / _IDS_FILE).write_text(json.dumps(self.ids))
         if self.bm25 is None or self.documents is None:
+            if self.terms is not None:
+                self.terms.save(folder / TERMS_DIR)
             return
         self.bm25.save(str(folder), allow_pickle=False)
         self.documents.save(str(folder / _DOCUMENTS_DIR), allow_pickle=False)
         (folder / _OWNERS_FILE).write_text(json.dumps(self.owners.tolist()))
+        if self.terms is not None:
+            self.terms.save(folder / TERMS_DIR)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:

@@ -16,7 +16,6 @@ from pathlib import Path
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError
 from askdocs.index.embedder import Embedder
 from askdocs.index.integrity import checksums, remember, stamps, verify
-from askdocs.index.layout import STORE
 from askdocs.index.lexical import TOKENIZER
 from askdocs.index.manifest import EMBEDDED, POOLED, Manifest
 from askdocs.settings import Settings
@@ -53,17 +52,17 @@ def describe(
 
 
 def check_base(live: Path, manifest: Manifest) -> None:
-    """Refuse to build on a live store that fails its checksum: the copy would carry the
-    damage into the new version under fresh checksums. (The vectors and BM25 are rebuilt.)
-    The store is hashed only when it changed since it was last verified."""
+    """Refuse to build on a live version whose files fail their checksums: the new version
+    starts as a copy of its store and an update of its vectors and BM25 (index/writer.py),
+    which would carry the damage over under fresh checksums. Files are hashed only when they
+    changed since they were last verified, so this is a few stats."""
     try:
-        verify(live, manifest.checksums, [STORE])
+        verify(live, manifest.checksums)
     except CorruptIndexError as exc:
         raise CorruptIndexError(
-            f"the live index version {live.name} is corrupt ({live / STORE} fails its "
-            f"checksum or is missing); ingest will not build on it. Write the name of an "
-            f"intact older version from {live.parent} into {live.parent.parent / 'CURRENT'}, "
-            "or ingest into a new --index"
+            f"the live index version {live.name} is corrupt ({exc}); ingest will not build on "
+            f"it. Write the name of an intact older version from {live.parent} into "
+            f"{live.parent.parent / 'CURRENT'}, or ingest into a new --index"
         ) from exc
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -111,11 +112,14 @@ class Store:
         self.db.close()
 
     def copy_to(self, path: Path) -> Store:
-        """A consistent copy of this store at `path`, opened for writing."""
-        target = sqlite3.connect(path)
-        with target:
-            self.db.backup(target)
-        target.close()
+        """A copy of this store at `path`, opened for writing.
+
+        Call only on a store no one writes to (a finished version: versions are never
+        rewritten) and that has no transaction left open: the file is then consistent as it
+        is, and copied in the kernel (shutil.copyfile: sendfile on Linux), about 6× faster
+        than SQLite's page-by-page backup (0.1 s against 0.7 s for 330 MB).
+        """
+        shutil.copyfile(self.path, path)
         return Store(path)
 
     # --- documents -------------------------------------------------------------------------
@@ -159,6 +163,17 @@ class Store:
                     for (start, end), v in zip(sentences, sentence_vectors, strict=True)
                 ],
             )
+
+    def chunk_ids(self, doc_ids: Iterable[str]) -> np.ndarray:
+        """The ids of the chunks of these documents (those stored), ascending."""
+        wanted = list(dict.fromkeys(doc_ids))
+        found: list[int] = []
+        for batch_start in range(0, len(wanted), 500):
+            batch = wanted[batch_start : batch_start + 500]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", batch)
+            found.extend(cid for (cid,) in rows)
+        return np.asarray(sorted(found), dtype=np.int64)
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove a document and its chunks; True if it was there."""

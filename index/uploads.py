@@ -104,6 +104,11 @@ class PendingChange:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Settle the change by what the live index holds (unless settled already) and let go
+        of the folder's flock; what leaving the `with` block does."""
         try:
             if self.folder.exists():
                 self.settle()

@@ -94,8 +94,7 @@ class VectorIndex:
     @classmethod
     def _build_ivf(cls, dimension: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
         n = len(ids)
-        nlist = 2 ** round(math.log2(IVF_CELLS_PER_SQRT_N * math.sqrt(n)))
-        nlist = max(1, min(nlist, n // IVF_MIN_TRAIN))
+        nlist = _ivf_cells(n)
         quantizer = faiss.IndexFlatIP(dimension)
         # IVF keeps the ids in its inverted lists itself, so it needs no IndexIDMap2 wrapper.
         index = faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -122,6 +121,25 @@ class VectorIndex:
         index = faiss.IndexIDMap2(graph)
         index.add_with_ids(vectors, ids)
         return cls(index, HNSW, {"M": HNSW_M, "ef_search": HNSW_EF_SEARCH})
+
+    def suits(self, count: int) -> bool:
+        """Whether this index, changed in place, is still the kind `build` would make for
+        `count` vectors: the same kind, and for IVF the same number of cells. HNSW cannot
+        remove vectors, so it never suits (it is rebuilt)."""
+        if self.kind != self.choose_kind(count) or self.kind == HNSW:
+            return False
+        return self.kind == FLAT or self.params.get("nlist") == _ivf_cells(count)
+
+    def replace(self, removed: np.ndarray, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Remove the vectors of the ids `removed`, then add `vectors` under `ids`: what a
+        build over the same vectors holds (IVF keeps the cells it was trained with)."""
+        if len(removed):
+            gone = np.ascontiguousarray(removed, dtype=np.int64)
+            self.index.remove_ids(faiss.IDSelectorBatch(len(gone), faiss.swig_ptr(gone)))
+        if len(ids):
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
 
     def save(self, path: Path) -> None:
         """Write the index to `path` (FAISS's own binary format)."""
@@ -177,3 +195,10 @@ class VectorIndex:
             scores, ids = self.index.search(x, k, params=params)
         found = ids[0] >= 0  # FAISS pads with -1 when it finds fewer than k
         return Ranking(ids[0][found].astype(np.int64), scores[0][found].astype(np.float64))
+
+
+def _ivf_cells(count: int) -> int:
+    """IVF cells for `count` vectors: about IVF_CELLS_PER_SQRT_N·√n, a power of two, with at
+    least IVF_MIN_TRAIN vectors per cell."""
+    nlist = int(2 ** round(math.log2(IVF_CELLS_PER_SQRT_N * math.sqrt(max(count, 1)))))
+    return max(1, min(nlist, count // IVF_MIN_TRAIN))

@@ -16,8 +16,9 @@ from askdocs.index.writer import tidy
 from askdocs.service import errors
 from askdocs.service.cors import CORSMiddleware
 from askdocs.service.headers import SecurityHeaders, StripTrailingSlash
+from askdocs.service.jobs import JobQueue
 from askdocs.service.limits import BodySizeLimit, RateLimit
-from askdocs.service.routes import admin, ask, documents, health, pages, search
+from askdocs.service.routes import admin, ask, documents, health, jobs, pages, search
 from askdocs.service.state import CollectionHolder
 from askdocs.settings import Settings
 
@@ -60,7 +61,9 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         except IndexNotFoundError as exc:
             log.warning("%s", exc)
         app.state.holder = holder
+        app.state.jobs = JobQueue()
         yield
+        app.state.jobs.close()  # the running upload finishes; queued ones are undone
 
     app = FastAPI(
         title="askdocs",
@@ -81,6 +84,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
         search.router,
         documents.router,
         admin.router,
+        jobs.router,
         health.router,
         pages.router,
     ):

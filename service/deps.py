@@ -10,6 +10,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 
 from askdocs.index.collection import Collection
 from askdocs.service.answerer import Answerer
+from askdocs.service.jobs import JobQueue
 from askdocs.service.state import CollectionHolder
 from askdocs.settings import Settings
 
@@ -24,6 +25,12 @@ def get_holder(request: Request) -> CollectionHolder:
     """The holder of the live collection."""
     holder: CollectionHolder = request.app.state.holder
     return holder
+
+
+def get_jobs(request: Request) -> JobQueue:
+    """The queue background uploads run on."""
+    jobs: JobQueue = request.app.state.jobs
+    return jobs
 
 
 def get_collection(holder: Annotated[CollectionHolder, Depends(get_holder)]) -> Collection:
@@ -81,3 +88,4 @@ HolderDep = Annotated[CollectionHolder, Depends(get_holder)]
 CollectionDep = Annotated[Collection, Depends(get_collection)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 AdminDep = Annotated[None, Depends(require_admin)]
+JobsDep = Annotated[JobQueue, Depends(get_jobs)]

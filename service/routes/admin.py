@@ -1,11 +1,13 @@
 """POST /api/documents (upload) and DELETE /api/documents/{doc_id}; both need the admin key.
 
-Uploads are saved under sanitised names in `INDEX/uploads/` and ingested incrementally into a
-new index version beside the live one; the routes are sync, so FastAPI runs the ingest in its
-threadpool and the service keeps answering from the live version meanwhile. A file that cannot
-be used fails the whole upload with 422 naming it, before anything is stored. Files go through
-a pending folder (index/uploads.py) so that a document is live exactly when its file is kept,
-even when the server is killed half-way.
+An upload is checked and saved during the request (a file that cannot be used fails the whole
+upload with 422, or 413 for its size, before anything is stored), then ingested in the
+background: the answer is 202 with a job id to poll at GET /api/jobs/{job_id}
+(service/routes/jobs.py, service/jobs.py). Ingests write a new index version beside the live
+one, so the service keeps answering from the live version meanwhile; a delete is quick and
+runs in the request, after the jobs' writes or between them. Files go through a pending folder
+(index/uploads.py) so that a document is live exactly when its file is kept, even when the
+server is killed half-way.
 """
 
 from __future__ import annotations
@@ -15,19 +17,20 @@ import threading
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn
+from typing import Annotated, Any, Literal, NoReturn
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Response, UploadFile, status
 from pydantic import BaseModel
 
 from askdocs.errors import IndexNotFoundError, NotFoundError
+from askdocs.index.ingest_report import IngestReport
 from askdocs.index.uploads import PendingChange
 from askdocs.index.uploads import uploads_dir as index_uploads_dir
-from askdocs.index.writer import IngestReport, ingest_documents
+from askdocs.index.writer import ingest_documents
 from askdocs.ingest.documents import Skipped, document_id, load_documents, source_of
 from askdocs.ingest.loaders import LOADERS, supported
 from askdocs.ingest.models import Document
-from askdocs.service.deps import AdminDep, HolderDep, SettingsDep
+from askdocs.service.deps import AdminDep, HolderDep, JobsDep, SettingsDep
 from askdocs.service.state import CollectionHolder
 from askdocs.settings import Settings
 
@@ -52,12 +55,27 @@ class UploadedDocument(BaseModel):
 
 
 class UploadResponse(BaseModel):
-    """POST /api/documents."""
+    """The report of an upload's job (GET /api/jobs/{job_id} once it is done)."""
 
     documents: list[UploadedDocument]
     version: str | None
     total_documents: int
     total_chunks: int
+
+
+class QueuedFile(BaseModel):
+    """An uploaded file accepted for ingest: the id its document will have."""
+
+    doc_id: str
+    filename: str
+
+
+class UploadAccepted(BaseModel):
+    """POST /api/documents: the files are saved and their ingest queued."""
+
+    job_id: str
+    status: Literal["queued"]
+    files: list[QueuedFile]
 
 
 class DeleteResponse(BaseModel):
@@ -87,7 +105,12 @@ def safe_name(filename: str | None) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-@router.post("", response_model=UploadResponse, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=UploadAccepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={202: {"headers": {"Location": {"description": "GET it to follow the job"}}}},
+)
 def upload_documents(
     files: Annotated[
         list[UploadFile], File(description="One or more documents (any format askdocs ingests).")
@@ -95,8 +118,14 @@ def upload_documents(
     _admin: AdminDep,
     holder: HolderDep,
     settings: SettingsDep,
-) -> UploadResponse:
-    """Add or replace documents from uploaded files (a file of the same name is replaced)."""
+    jobs: JobsDep,
+    response: Response,
+) -> UploadAccepted:
+    """Add or replace documents from uploaded files (a file of the same name is replaced).
+
+    The files are checked and saved now (a file that can't be used fails the whole upload);
+    the ingest runs in the background: poll `GET /api/jobs/{job_id}` (the Location header)
+    for its report."""
     names = [safe_name(f.filename) for f in files]
     for upload, name in zip(files, names, strict=True):
         if not supported(Path(name)):
@@ -105,17 +134,43 @@ def upload_documents(
         if names.count(name) > 1:
             _refuse(upload, f"two uploaded files would both be saved as {name!r}")
     folder = uploads_dir(settings)
-    # Leaving the block settles the files by what the index then holds (even on an error).
-    with PendingChange(settings.index) as pending:
+    # The pending folder settles the files by what the index then holds, whatever happens:
+    # here on a refused file, else when the job has run (or is cancelled at shutdown).
+    pending = PendingChange(settings.index)
+    try:
         docs: list[Document] = []
         for upload, name in zip(files, names, strict=True):
             staged = pending.path(name)
             _save(upload, staged)
             docs.append(_load(upload, staged, folder / name))
         pending.record({name: doc.content_hash for name, doc in zip(names, docs, strict=True)})
-        with _WRITES:
+    except BaseException:
+        pending.close()
+        raise
+
+    def ingest() -> dict[str, Any]:
+        with pending, _WRITES:
             report = ingest_documents(settings.index, docs, holder.embedder, settings)
             pending.settle()
+        return _uploaded(docs, names, report).model_dump()
+
+    try:
+        job = jobs.submit(ingest, cancel=pending.close)
+    except BaseException:
+        pending.close()
+        raise
+    response.headers["Location"] = f"/api/jobs/{job.id}"
+    return UploadAccepted(
+        job_id=job.id,
+        status="queued",
+        files=[
+            QueuedFile(doc_id=doc.id, filename=name) for doc, name in zip(docs, names, strict=True)
+        ],
+    )
+
+
+def _uploaded(docs: list[Document], names: list[str], report: IngestReport) -> UploadResponse:
+    """What an upload's job reports once the ingest is done."""
     return UploadResponse(
         documents=[
             UploadedDocument(

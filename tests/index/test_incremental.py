@@ -57,6 +57,7 @@ def test_second_ingest_embeds_nothing_and_keeps_the_version(
     assert second.chunks_embedded == 0
     assert second.unchanged == 2 and not second.changed
     assert second.version == first.version
+    assert min(second.timings.values()) >= 0 and second.timings["loading"] > 0
 
 
 def test_changed_file_is_replaced_and_removed_file_pruned(

@@ -31,6 +31,7 @@ from askdocs.index.uploads import JOURNAL
 from askdocs.index.writer import ingest_paths, tidy
 from askdocs.service.app import check_index, create_app
 from askdocs.settings import Settings
+from tests.service.upload_jobs import upload_report
 
 KEY = "lifecycle-admin-key"
 
@@ -203,12 +204,12 @@ def uploaded(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """An index with one uploaded document, a.txt; yields (index, its content hash)."""
     index, _ = _ingest_rounds(tmp_path, 1, files=2)
     with _client(index) as client:
-        response = client.post(
+        accepted = client.post(
             "/api/documents",
             files=[("files", ("a.txt", b"Alpha notes say the alpha key is blue. " * 5))],
             headers={"X-Admin-Key": KEY},
         )
-        assert response.status_code == 201, response.text
+        upload_report(client, accepted, {"X-Admin-Key": KEY})
     live = current_version(index)
     assert live is not None
     store = Store(live / STORE, readonly=True)

@@ -145,3 +145,33 @@ def test_an_old_manifest_spec_still_loads(tmp_path: Path) -> None:
     VectorIndex.build(16, np.arange(100), vectors).save(tmp_path / "v.faiss")
     loaded = VectorIndex.load(tmp_path / "v.faiss", "flat")
     assert loaded.kind == FLAT and loaded.params == {} and len(loaded) == 100
+
+
+@pytest.mark.parametrize("kind", [FLAT, IVF])
+def test_replacing_vectors_by_id_finds_what_a_build_finds(
+    data: tuple[np.ndarray, np.ndarray, np.ndarray], kind: str
+) -> None:
+    ids, vectors, queries = data
+    index = VectorIndex.build(vectors.shape[1], ids[:15_000], vectors[:15_000], kind=kind)
+    index.replace(ids[:500], ids[15_000:], vectors[15_000:])
+    assert len(index) == 19_500
+    kept = slice(500, None)
+    reference = VectorIndex.build(vectors.shape[1], ids[kept], vectors[kept], kind=FLAT)
+    if kind == FLAT:
+        for query in queries[:20]:
+            got, want = index.search_arrays(query, 10), reference.search_arrays(query, 10)
+            assert got.ids.tolist() == want.ids.tolist()
+            np.testing.assert_allclose(got.scores, want.scores, rtol=1e-6)
+    else:
+        assert recall_at(index, reference, queries, 10) >= 0.95
+    removed = set(ids[:500].tolist())
+    assert not any(cid in removed for q in queries[:20] for cid, _ in index.search(q, 50))
+
+
+def test_an_index_suits_a_size_while_build_would_make_the_same_kind() -> None:
+    flat = VectorIndex.build(8, np.arange(10), np.eye(10, 8, dtype=np.float32))
+    assert flat.suits(11) and flat.suits(EXACT_MAX)
+    assert not flat.suits(EXACT_MAX + 1)  # becomes IVF: rebuilt
+    ivf = VectorIndex(flat.index, IVF, {"nlist": 1024, "nprobe": 32})
+    assert ivf.suits(60_000) and not ivf.suits(200_000)  # more cells wanted: retrained
+    assert not VectorIndex(flat.index, HNSW, {}).suits(11)  # HNSW cannot remove: rebuilt

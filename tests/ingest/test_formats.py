@@ -17,7 +17,8 @@ from askdocs.cli import print_ingest_report
 from askdocs.errors import UnreadableFileError
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
-from askdocs.index.writer import IngestReport, ingest_paths
+from askdocs.index.ingest_report import IngestReport
+from askdocs.index.writer import ingest_paths
 from askdocs.ingest.chunk import chunk_document
 from askdocs.ingest.loaders import load_file
 from askdocs.ingest.loaders.archive import check_archive

@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
+from askdocs.index.layout import current_version
 from askdocs.service.app import create_app
 from askdocs.service.routes.admin import safe_name
 from askdocs.settings import Settings
 from tests.ingest.text_fixtures import UNREADABLE
+from tests.service.upload_jobs import finished_job, upload_report
 
 if TYPE_CHECKING:
     from tests.service.conftest import LiveServer
@@ -57,6 +59,11 @@ def _upload(
     )
 
 
+def _report(client: TestClient, *files: tuple[str, bytes]) -> dict[str, Any]:
+    """Upload, wait for the job, return its report."""
+    return upload_report(client, _upload(client, *files), BEARER)
+
+
 def test_admin_routes_need_the_key(client: TestClient, settings: Settings) -> None:
     for headers in (
         {},
@@ -68,6 +75,7 @@ def test_admin_routes_need_the_key(client: TestClient, settings: Settings) -> No
         assert upload.status_code == 401, headers
         assert upload.headers["www-authenticate"] == "Bearer"
         assert client.delete("/api/documents/abc", headers=headers).status_code == 401
+        assert client.get("/api/jobs/abc", headers=headers).status_code == 401
     assert client.get("/api/documents").status_code == 200  # reading stays public
     assert not (settings.index / "uploads").exists()
 
@@ -88,9 +96,10 @@ def test_upload_is_answerable_then_delete_removes_it(
 ) -> None:
     before = len(client.get("/api/documents").json()["documents"])
     response = _upload(client, ("zebra-project.md", ZEBRA.encode()))
-    assert response.status_code == 201, response.text
-    body = response.json()
+    assert response.json()["status"] == "queued"
+    body = upload_report(client, response, BEARER)
     [uploaded] = body["documents"]
+    assert [f["doc_id"] for f in response.json()["files"]] == [uploaded["doc_id"]]
     assert uploaded["status"] == "added" and uploaded["title"] == "Zebra project"
     assert body["total_documents"] == before + 1
     assert (settings.index / "uploads" / "zebra-project.md").read_text() == ZEBRA
@@ -119,29 +128,27 @@ def test_delete_unknown_document_is_404(client: TestClient) -> None:
 
 
 def test_upload_several_files_and_replace_by_name(client: TestClient, settings: Settings) -> None:
-    first = _upload(
+    first = _report(
         client,
         ("a.txt", b"Alpha notes say the alpha key is blue."),
         ("b.md", b"# Beta\n\nBeta notes say the beta key is green."),
     )
-    assert first.status_code == 201
-    assert [d["status"] for d in first.json()["documents"]] == ["added", "added"]
-    again = _upload(
+    assert [d["status"] for d in first["documents"]] == ["added", "added"]
+    again = _report(
         client,
         ("a.txt", b"Alpha notes say the alpha key is red now."),
         ("b.md", b"# Beta\n\nBeta notes say the beta key is green."),
     )
-    assert [d["status"] for d in again.json()["documents"]] == ["updated", "unchanged"]
-    assert again.json()["total_documents"] == first.json()["total_documents"]
+    assert [d["status"] for d in again["documents"]] == ["updated", "unchanged"]
+    assert again["total_documents"] == first["total_documents"]
     assert sorted(p.name for p in (settings.index / "uploads").iterdir()) == ["a.txt", "b.md"]
 
 
 def test_upload_names_are_sanitised_and_stay_in_the_uploads_folder(
     client: TestClient, settings: Settings
 ) -> None:
-    response = _upload(client, ("../../../tmp/evil name?.txt", b"Words about the evil plan."))
-    assert response.status_code == 201, response.text
-    assert response.json()["documents"][0]["filename"] == "evil name.txt"
+    report = _report(client, ("../../../tmp/evil name?.txt", b"Words about the evil plan."))
+    assert report["documents"][0]["filename"] == "evil name.txt"
     assert [p.name for p in (settings.index / "uploads").iterdir()] == ["evil name.txt"]
     assert not (settings.index.parent / "tmp").exists()
 
@@ -193,18 +200,59 @@ def test_service_keeps_answering_while_an_upload_is_ingested(
             timeout=300,
         )
 
+    def ingesting() -> bool:  # until the upload's job has finished
+        if thread.is_alive() or "upload" not in result:
+            return True
+        job = httpx.get(live.url + result["upload"].headers["location"], headers=BEARER)
+        return job.json()["status"] in ("queued", "running")
+
     thread = threading.Thread(target=upload)
     thread.start()
     answered_during_upload = 0
     with httpx.Client(base_url=live.url, timeout=60) as http:
-        while thread.is_alive():
+        while ingesting():
             response = http.post("/api/ask", json={"question": "What is the Spotlight Initiative?"})
             assert response.status_code == 200
-            if thread.is_alive():
+            if ingesting():
                 answered_during_upload += 1
             time.sleep(0.05)
     thread.join()
-    assert result["upload"].status_code == 201, result["upload"].text
+    with httpx.Client(base_url=live.url, timeout=60) as http:
+        upload_report(http, result["upload"], BEARER)
     assert answered_during_upload >= 1
     titles = [d["title"] for d in httpx.get(f"{live.url}/api/documents").json()["documents"]]
     assert "Handbook" in titles
+
+
+def test_uploads_queue_in_order_and_each_job_reports(
+    client: TestClient, settings: Settings
+) -> None:
+    accepted = [
+        _upload(client, ("notes.txt", f"Revision {n} of the notes: the key is {n}.".encode()))
+        for n in range(3)
+    ]
+    assert len({a.json()["job_id"] for a in accepted}) == 3
+    reports = [upload_report(client, a, BEARER) for a in accepted]
+    assert [r["documents"][0]["status"] for r in reports] == ["added", "updated", "updated"]
+    assert (settings.index / "uploads" / "notes.txt").read_text() == (
+        "Revision 2 of the notes: the key is 2."
+    )
+    assert not list((settings.index / "uploads").glob(".incoming-*"))
+
+
+def test_a_failed_job_says_why_and_keeps_nothing(client: TestClient, settings: Settings) -> None:
+    live = current_version(settings.index)
+    assert live is not None
+    with (live / "vectors.faiss").open("r+b") as handle:  # damage the version it builds on
+        handle.seek(100)
+        handle.write(b"\xff\xfe\xfd")
+    job = finished_job(client, _upload(client, ("late.txt", b"A late document.")), BEARER)
+    assert job["status"] == "failed" and "report" not in job
+    assert "corrupt" in job["error"] and "will not build on it" in job["error"]
+    assert list((settings.index / "uploads").iterdir()) == []
+
+
+def test_an_unknown_job_is_404(client: TestClient) -> None:
+    response = client.get("/api/jobs/0123456789abcdef", headers=BEARER)
+    assert response.status_code == 404
+    assert "forgotten when the server restarts" in response.json()["detail"]

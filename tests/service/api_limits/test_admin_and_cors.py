@@ -16,7 +16,11 @@ from askdocs.service.app import create_app
 from askdocs.settings import Settings
 from tests.service.api_limits.conftest import ADMIN_KEY, ALLOWED, Server
 
-ADMIN_ROUTES = {("POST", "/api/documents"), ("DELETE", "/api/documents/{doc_id}")}
+ADMIN_ROUTES = {
+    ("POST", "/api/documents"),
+    ("DELETE", "/api/documents/{doc_id}"),
+    ("GET", "/api/jobs/{job_id}"),
+}
 
 # --- admin routes: 401 without the key, whatever the spelling ------------------------------
 
