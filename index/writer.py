@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from askdocs.errors import IndexLockedError
+from askdocs.errors import CorruptIndexError, IndexLockedError
 from askdocs.index.embedder import Embedder
 from askdocs.index.ingest_report import FormatStats, IngestReport
 from askdocs.index.layout import (
@@ -159,7 +159,13 @@ def ingest_documents(
             manifest = Manifest.load(live, root) if live is not None else None
             if manifest is not None:
                 check_compatible(manifest, embedder, settings, root)
-            stored = old_store.hashes_by_source() if old_store else {}
+            try:
+                stored = old_store.hashes_by_source() if old_store else {}
+            except CorruptIndexError:
+                # The damage may show before check_base runs: say which file and what to do.
+                if live is not None and manifest is not None:
+                    check_base(live, manifest)
+                raise
 
             def new_version(embedding: bool) -> NewVersion:
                 """Start writing the next version, once there is something to write."""
