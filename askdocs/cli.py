@@ -72,10 +72,10 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _collection(settings: Settings) -> Any:
-    from askdocs.index.collection import Collection
+    from askdocs.index.backend import open_backend
     from askdocs.index.embedder import Embedder
 
-    return Collection.from_settings(settings, Embedder.from_settings(settings))
+    return open_backend(settings, Embedder.from_settings(settings))
 
 
 @app.command()
@@ -103,6 +103,7 @@ def ingest(
     settings = _settings(index)
 
     def body() -> None:
+        from askdocs.index.backend import location
         from askdocs.index.embedder import Embedder
         from askdocs.index.writer import ingest_paths
 
@@ -115,7 +116,7 @@ def ingest(
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"cannot write to index {settings.index}: {exc.strerror or exc}{where}")
         # The stages' timings cover the whole ingest (writing is what the others leave).
-        print_ingest_report(report, settings.index, as_json, sum(report.timings.values()))
+        print_ingest_report(report, location(settings), as_json, sum(report.timings.values()))
 
     _run(body)
 

@@ -30,7 +30,19 @@ def describe(
     files = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
     before = stamps(folder, files)  # taken before hashing, so a change made meanwhile shows
     sums = checksums(folder)
-    Manifest(
+    build_manifest(embedder, settings, vector_index, counts, sums).save(folder)
+    remember(folder, {name: before[name] for name in sums if name in before})
+
+
+def build_manifest(
+    embedder: Embedder,
+    settings: Settings,
+    vector_index: str,
+    counts: tuple[int, int],
+    sums: dict[str, str],
+) -> Manifest:
+    """The manifest of an index holding (documents, chunks) `counts`, made now."""
+    return Manifest(
         model=embedder.model_name,
         dimension=embedder.dimension,
         max_seq_length=embedder.max_tokens,
@@ -48,8 +60,7 @@ def describe(
         chunks=counts[1],
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         checksums=sums,
-    ).save(folder)
-    remember(folder, {name: before[name] for name in sums if name in before})
+    )
 
 
 def check_base(live: Path, manifest: Manifest) -> None:

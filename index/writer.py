@@ -94,6 +94,10 @@ def ingest_paths(
     (by default: when stderr is a terminal), progress bars on stderr show the files being read,
     each file's name, then the embedding.
     """
+    if settings.backend == "qdrant":  # backend hook (index/qdrant_writer.py)
+        from askdocs.index import qdrant_writer
+
+        return qdrant_writer.ingest_paths(paths, embedder, settings, prune, progress)
     progress = _progress_wanted(progress)
     started = time.perf_counter()
     files, skipped = discover(paths)
@@ -165,6 +169,12 @@ def ingest_documents(
     """Add or replace `docs` (by source), remove documents by id or by `remove_if(source)`.
     With `progress` (by default: when stderr is a terminal), a progress bar on stderr shows the
     embedding."""
+    if settings.backend == "qdrant":  # backend hook (index/qdrant_writer.py)
+        from askdocs.index import qdrant_writer
+
+        return qdrant_writer.ingest_documents(
+            docs, embedder, settings, remove_if, remove_ids, skipped, progress
+        )
     report = IngestReport(skipped=list(skipped or []))
     started = time.perf_counter()
     with write_lock(root):
