@@ -122,7 +122,7 @@ def ingest(
 
 
 def print_ingest_report(
-    report: IngestReport, index: Path, as_json: bool = False, seconds: float | None = None
+    report: IngestReport, index: Path | str, as_json: bool = False, seconds: float | None = None
 ) -> None:
     """What `askdocs ingest` prints: skipped files on stderr, then JSON or the counts, a table
     per file format and, given the ingest's `seconds`, a last line with its speed."""

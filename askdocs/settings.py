@@ -213,6 +213,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"trusted_proxies: {proxy!r} is not an IP or CIDR") from None
         return value
 
+    @field_validator("qdrant_url", "qdrant_path", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # ASKDOCS_QDRANT_PATH= would otherwise be Path("."): Qdrant files in the working folder.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _qdrant_location(self) -> Settings:
         if self.backend == "qdrant":

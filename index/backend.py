@@ -85,12 +85,11 @@ class Backend(Protocol):
         ...
 
 
-def location(settings: Settings) -> Path:
+def location(settings: Settings) -> Path | str:
     """What messages name as the index: the index directory, or for Qdrant its location and
     collection prefix."""
     if settings.backend == "qdrant":
-        place = settings.qdrant_url or settings.qdrant_path
-        return Path(f"{place}#{settings.qdrant_collection}")
+        return f"{settings.qdrant_url or settings.qdrant_path}#{settings.qdrant_collection}"
     return settings.index
 
 

@@ -79,7 +79,7 @@ def check_base(live: Path, manifest: Manifest) -> None:
 
 
 def check_compatible(
-    manifest: Manifest, embedder: Embedder, settings: Settings, root: Path
+    manifest: Manifest, embedder: Embedder, settings: Settings, root: Path | str
 ) -> None:
     """Refuse to add chunks made otherwise than the index's: every chunk of a version is
     embedded by its manifest's model and chunked as it says."""
@@ -103,7 +103,7 @@ def check_compatible(
         )
 
 
-def check_backend(manifest: Manifest, embedder: Embedder, root: Path) -> None:
+def check_backend(manifest: Manifest, embedder: Embedder, root: Path | str) -> None:
     """Refuse to add vectors made by another backend than the index's (call only when about
     to embed: it loads the model). int8 vectors differ from the others by quantisation noise,
     and the manifest says what made every vector of the version."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,7 +63,9 @@ class QdrantCollection:
         embedder: Embedder,
         search: SearchConfig | None = None,
         fusion: str = "convex",
+        where: Path | str = "Qdrant",
     ) -> None:
+        self.where = where
         self.client = client
         self.names = names
         self.embedder = embedder
@@ -75,7 +78,7 @@ class QdrantCollection:
         meta = Meta.load(self.client, self.names)
         if meta is None:
             raise IndexNotFoundError(
-                f"no askdocs collection {self.names.chunks} in Qdrant yet; run askdocs ingest"
+                f"no askdocs collection at {self.where} yet; run askdocs ingest"
             )
         return Manifest(**meta.manifest)
 
@@ -95,6 +98,7 @@ class QdrantCollection:
             embedder,
             SearchConfig.from_settings(settings),
             settings.qdrant_fusion,
+            location(settings),
         )
         view.manifest.check_model(embedder.model_name, location(settings))
         if view.manifest.lexical_tokenizer != TOKENIZER:

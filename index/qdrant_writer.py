@@ -36,7 +36,7 @@ from askdocs.index.qdrant_schema import (
     presence_vector,
     sentence_point_id,
 )
-from askdocs.index.writer import IngestReport
+from askdocs.index.writer import FormatStats, IngestReport
 from askdocs.ingest.chunk import context_of
 from askdocs.ingest.documents import Skipped, discover, load_documents
 from askdocs.ingest.models import Chunk, Document
@@ -68,7 +68,29 @@ def ingest_paths(
     gone = (lambda source: not Path(source).exists()) if prune else None
     report = ingest_documents(docs, embedder, settings, remove_if=gone, skipped=skipped)
     report.timings["loading"] = loading
+    _tally_formats(report, client_for(settings), Names.of(settings), docs)
     return report
+
+
+def _tally_formats(
+    report: IngestReport, client: QdrantClient, names: Names, docs: list[Document]
+) -> None:
+    """Fill `report.formats`: files read and skipped, pages and stored chunks per suffix."""
+    chunks: dict[str, int] = {}
+    if client.collection_exists(names.documents):
+        points = _scroll(client, names.documents, ["source", "chunk_ids"])
+        chunks = {p.payload["source"]: len(p.payload["chunk_ids"]) for p in points}
+    for doc in docs:
+        entry = report.formats.setdefault(_suffix(doc.source), FormatStats())
+        entry.files += 1
+        entry.pages += doc.pages or 0
+        entry.chunks += chunks.get(doc.source, 0)
+    for skipped in report.skipped:
+        report.formats.setdefault(_suffix(skipped.path), FormatStats()).skipped += 1
+
+
+def _suffix(path: str) -> str:
+    return Path(path).suffix.lower() or "(none)"
 
 
 def ingest_documents(
