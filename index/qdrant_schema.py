@@ -124,7 +124,11 @@ def ensure_collections(client: QdrantClient, names: Names, dimension: int, remot
             "sparse_vectors_config": {**sparse, TERMS: sparse[SPARSE]},
         },
         names.documents: {"vectors_config": {}, "sparse_vectors_config": sparse},
-        names.sentences: {"vectors_config": {DENSE: dense}},
+        # Sentence vectors are only ever read by id: no graph, vectors on disk.
+        names.sentences: {
+            "vectors_config": {DENSE: dense.model_copy(update={"on_disk": True})},
+            "hnsw_config": models.HnswConfigDiff(m=0),
+        },
         names.meta: {"vectors_config": {}},
     }
     for name, config in wanted.items():

@@ -148,3 +148,33 @@ def test_delete_by_id_removes_the_document_its_chunks_and_sentences(
 def _sentence_keys(collection) -> list[tuple[str, int, int]]:
     points, _ = collection.client.scroll(collection.names.sentences, limit=10_000)
     return [(p.payload["doc_id"], p.payload["start"], p.payload["end"]) for p in points]
+
+
+def test_admin_upload_and_delete_through_the_api(tmp_path: Path, embedder) -> None:
+    from fastapi.testclient import TestClient
+
+    from askdocs.service.app import create_app
+
+    settings = Settings(
+        index=tmp_path / "index",
+        backend="qdrant",
+        qdrant_path=tmp_path / "qdrant",
+        qdrant_collection="admin",
+        admin_key="k" * 16,
+    )
+    text = "# Zebra\n\nThe Zebra project audit ledger is stored in vault seven in Nairobi."
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        headers = {"X-Admin-Key": "k" * 16}
+        files = {"files": ("zebra.md", text.encode(), "text/markdown")}
+        uploaded = client.post("/api/documents", files=files, headers=headers)
+        assert uploaded.status_code == 201, uploaded.text
+        doc_id = uploaded.json()["documents"][0]["doc_id"]
+        asked = client.post("/api/ask", json={"question": "Where is the Zebra audit ledger?"})
+        citation = asked.json()["citations"][0]
+        document = client.get(f"/api/documents/{doc_id}").json()
+        assert document["text"][citation["start"] : citation["end"]] == citation["excerpt"]
+        assert "vault seven" in citation["excerpt"]
+        deleted = client.delete(f"/api/documents/{doc_id}", headers=headers)
+        assert deleted.status_code == 200 and deleted.json()["total_documents"] == 0
+        assert client.get(f"/api/documents/{doc_id}").status_code == 404
+        assert client.get("/healthz").json()["documents"] == 0
