@@ -94,8 +94,22 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local, or ray: parse, chunk and embed on a Ray cluster (pip install "
+            "'askdocs[ray]').",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="The Ray cluster [default: a local one]."),
+    ] = None,
 ) -> None:
     """Add new and changed documents to the index; unchanged files are not embedded again."""
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("must be local or ray", param_hint="--engine")
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         # Nothing is written: a typo must not leave an empty index that then "works".
@@ -109,9 +123,16 @@ def ingest(
 
         embedder = Embedder.from_settings(settings)
         try:
-            report = ingest_paths(
-                settings.index, paths, embedder, settings, prune=prune, progress=progress
-            )
+            if engine == "ray":
+                from askdocs.index.ray_ingest import ray_ingest_paths
+
+                report = ray_ingest_paths(
+                    settings.index, paths, embedder, settings, prune, ray_address
+                )
+            else:
+                report = ingest_paths(
+                    settings.index, paths, embedder, settings, prune=prune, progress=progress
+                )
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"cannot write to index {settings.index}: {exc.strerror or exc}{where}")

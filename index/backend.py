@@ -93,6 +93,17 @@ def location(settings: Settings) -> Path | str:
     return settings.index
 
 
+def stored_hashes(settings: Settings) -> dict[str, str]:
+    """source -> content hash of every document the settings' backend stores now."""
+    if settings.backend == "qdrant":
+        from askdocs.index.qdrant_writer import stored_documents
+
+        return {source: digest for source, (_, digest) in stored_documents(settings).items()}
+    from askdocs.index.uploads import live_hashes
+
+    return live_hashes(settings.index)
+
+
 def open_backend(
     settings: Settings, embedder: Embedder, check: bool = True, fallback: bool = False
 ) -> Backend:

@@ -165,6 +165,11 @@ def _scroll(
             return
 
 
+def stored_documents(settings: Settings) -> dict[str, tuple[str, str]]:
+    """source -> (doc id, content hash) of every document stored under `settings`."""
+    return _stored(client_for(settings), Names.of(settings))
+
+
 def _stored(client: QdrantClient, names: Names) -> dict[str, tuple[str, str]]:
     """source -> (doc id, content hash) of every stored document."""
     if not client.collection_exists(names.documents):
