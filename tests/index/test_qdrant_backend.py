@@ -178,3 +178,23 @@ def test_admin_upload_and_delete_through_the_api(tmp_path: Path, embedder) -> No
         assert deleted.status_code == 200 and deleted.json()["total_documents"] == 0
         assert client.get(f"/api/documents/{doc_id}").status_code == 404
         assert client.get("/healthz").json()["documents"] == 0
+
+
+@pytest.mark.parametrize("fusion", ["rrf", "dbsf"])
+def test_server_side_fusion_ranks_both_rankings_chunks(
+    qdrant_collection, qdrant_settings: Settings, embedder, fusion: str
+) -> None:
+    settings = qdrant_settings.replace(qdrant_fusion=fusion)
+    fused = QdrantCollection.from_settings(settings, embedder)
+    query = "gender parity strategy for corrections officers"
+    hits = fused.search(query, 5)
+    assert len(hits) == 5 and [h.score for h in hits] == sorted(
+        (h.score for h in hits), reverse=True
+    )
+    # What each ranking puts first is among the fused five.
+    found = {h.stored.id for h in hits}
+    assert qdrant_collection.rank(query, 1, "dense")[0][0] in found
+    assert qdrant_collection.rank(query, 1, "lexical")[0][0] in found
+    for hit in hits:
+        chunk = hit.stored.chunk
+        assert fused.get_document(chunk.doc_id).text[chunk.start : chunk.end] == chunk.text
