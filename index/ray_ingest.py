@@ -167,7 +167,7 @@ def _embed(
         EmbeddingActor,
         fn_constructor_kwargs={"settings_json": settings.model_dump_json(), "cache_dir": cache},
         batch_size=EMBED_BATCH,
-        concurrency=actors,
+        compute=ray.data.ActorPoolStrategy(size=actors),
     )
     table: dict[Key, tuple[np.ndarray, np.ndarray]] = {}
     for row in chunks.iter_rows():
