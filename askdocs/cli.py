@@ -72,10 +72,10 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _collection(settings: Settings) -> Any:
-    from askdocs.index.collection import Collection
+    from askdocs.index.backend import open_backend
     from askdocs.index.embedder import Embedder
 
-    return Collection.from_settings(settings, Embedder.from_settings(settings))
+    return open_backend(settings, Embedder.from_settings(settings))
 
 
 @app.command()
@@ -94,8 +94,22 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local, or ray: parse, chunk and embed on a Ray cluster (pip install "
+            "'askdocs[ray]').",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="The Ray cluster [default: a local one]."),
+    ] = None,
 ) -> None:
     """Add new and changed documents to the index; unchanged files are not embedded again."""
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("must be local or ray", param_hint="--engine")
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         # Nothing is written: a typo must not leave an empty index that then "works".
@@ -103,25 +117,33 @@ def ingest(
     settings = _settings(index)
 
     def body() -> None:
+        from askdocs.index.backend import location
         from askdocs.index.embedder import Embedder
         from askdocs.index.writer import ingest_paths
 
         embedder = Embedder.from_settings(settings)
         try:
-            report = ingest_paths(
-                settings.index, paths, embedder, settings, prune=prune, progress=progress
-            )
+            if engine == "ray":
+                from askdocs.index.ray_ingest import ray_ingest_paths
+
+                report = ray_ingest_paths(
+                    settings.index, paths, embedder, settings, prune, ray_address
+                )
+            else:
+                report = ingest_paths(
+                    settings.index, paths, embedder, settings, prune=prune, progress=progress
+                )
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             fail(f"cannot write to index {settings.index}: {exc.strerror or exc}{where}")
         # The stages' timings cover the whole ingest (writing is what the others leave).
-        print_ingest_report(report, settings.index, as_json, sum(report.timings.values()))
+        print_ingest_report(report, location(settings), as_json, sum(report.timings.values()))
 
     _run(body)
 
 
 def print_ingest_report(
-    report: IngestReport, index: Path, as_json: bool = False, seconds: float | None = None
+    report: IngestReport, index: Path | str, as_json: bool = False, seconds: float | None = None
 ) -> None:
     """What `askdocs ingest` prints: skipped files on stderr, then JSON or the counts, a table
     per file format and, given the ingest's `seconds`, a last line with its speed."""

@@ -47,6 +47,9 @@ def settings_problem(exc: ValidationError, given: dict[str, Any]) -> str:
         field = ".".join(str(part) for part in error["loc"])
         name = str(error["loc"][0]) if error["loc"] else ""
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not name:  # a rule across settings: its message names them
+            problems.append(message)
+            continue
         if name in given:
             label = f"--{name.replace('_', '-')} {given[name]}"
         else:

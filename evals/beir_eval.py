@@ -14,7 +14,7 @@ from pathlib import Path
 
 from askdocs.evals.beir import BeirDoc
 from askdocs.evals.metrics import Qrels, Run, evaluate, evaluate_per_query
-from askdocs.index.collection import Collection
+from askdocs.index.backend import Backend
 from askdocs.ingest.documents import PARAGRAPH, content_hash
 from askdocs.ingest.models import Document, Span
 from askdocs.settings import SearchMode
@@ -68,14 +68,14 @@ def beir_documents(directory: Path, entries: Iterable[BeirDoc]) -> list[Document
     return [beir_document(d, prefix + d.id) for d in entries if d.text or d.title]
 
 
-def chunk_documents(collection: Collection) -> dict[int, str]:
+def chunk_documents(collection: Backend) -> dict[int, str]:
     """Chunk id → document id, for the whole collection."""
-    ids = [int(i) for batch, _, _ in collection.store.iter_chunks() for i in batch]
-    return {cid: stored.chunk.doc_id for cid, stored in collection.store.chunks(ids).items()}
+    ids = [int(i) for batch, _, _ in collection.iter_chunks() for i in batch]
+    return {cid: stored.chunk.doc_id for cid, stored in collection.chunks(ids).items()}
 
 
 def retrieve(
-    collection: Collection,
+    collection: Backend,
     queries: dict[str, str],
     mode: SearchMode,
     depth: int = RUN_DEPTH,

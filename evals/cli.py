@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from askdocs.evals.beir_eval import BeirResult
     from askdocs.evals.compare import Change, Variant
     from askdocs.evals.runner import RunResult
-    from askdocs.index.collection import Collection
+    from askdocs.index.backend import Backend
     from askdocs.index.embedder import Embedder
 
 _MODES = ("dense", "lexical", "hybrid")
@@ -317,7 +317,7 @@ def _beir(options: EvalOptions, directory: Path, runs: _Runs) -> None:
 
 
 def _beir_variant(
-    collection: Collection, data: BeirDataset, variant: Variant, split: str
+    collection: Backend, data: BeirDataset, variant: Variant, split: str
 ) -> BeirResult:
     """One configuration's run and figures; the caller fills in the dataset name and the
     indexing time."""
@@ -329,7 +329,7 @@ def _beir_variant(
         run = retrieve(collection, data.queries, mode, on_query=step)
         search_seconds = time.perf_counter() - started
     mean, per_query = score(data.qrels, run)
-    documents, chunks = collection.store.count()
+    documents, chunks = collection.count()
     return BeirResult(
         dataset="",
         split=split,

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from askdocs.index.collection import Collection
+from askdocs.index.backend import Backend, open_backend
 from askdocs.index.embedder import Embedder
 from askdocs.index.writer import ingest_documents
 from askdocs.ingest.documents import discover, load_documents
@@ -32,7 +32,7 @@ def folder_documents(docs: Path, limit: int | None = None) -> list[Document]:
 @contextmanager
 def eval_collection(
     documents: list[Document], settings: Settings, embedder: Embedder, index: Path | None = None
-) -> Iterator[Collection]:
+) -> Iterator[Backend]:
     """A collection of exactly `documents`, chunked per `settings`.
 
     With `index` the collection is kept there and reused (unchanged documents are not embedded
@@ -41,7 +41,7 @@ def eval_collection(
     with TemporaryDirectory(prefix="askdocs-eval-") as tmp:
         root = index if index is not None else Path(tmp) / "index"
         ingest_documents(root, documents, embedder, settings, remove_if=lambda _source: True)
-        collection = Collection.from_settings(settings.replace(index=root), embedder, check=False)
+        collection = open_backend(settings.replace(index=root), embedder, check=False)
         try:
             yield collection
         finally:

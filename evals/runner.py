@@ -21,7 +21,7 @@ from askdocs.evals.metrics import score_ranking
 from askdocs.evals.percentiles import percentile
 from askdocs.evals.questions import Question
 from askdocs.evals.relevance import contains_evidence, normalise
-from askdocs.index.collection import Collection
+from askdocs.index.backend import Backend
 from askdocs.service.answerer import Answer, Answerer
 from askdocs.service.answerer.candidates import CONTEXT_KINDS, line_kind
 from askdocs.settings import Settings
@@ -136,10 +136,10 @@ class Judge:
     """Which chunks of a collection hold each question's evidence, and the document texts
     citations are checked against."""
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Backend) -> None:
         self.collection = collection
         self._chunks: list[tuple[int, str]] = []
-        for ids, texts, _ in collection.store.iter_chunks():
+        for ids, texts, _ in collection.iter_chunks():
             self._chunks.extend((int(i), normalise(t)) for i, t in zip(ids, texts, strict=True))
         self._documents: dict[str, str] = {}
 
@@ -183,7 +183,7 @@ class Judge:
 
 
 def run_questions(
-    collection: Collection,
+    collection: Backend,
     settings: Settings,
     questions: Sequence[Question],
     label: str = "",
@@ -213,7 +213,7 @@ def run_questions(
 
 
 def _run_one(
-    collection: Collection,
+    collection: Backend,
     settings: Settings,
     answerer: Answerer,
     judge: Judge,

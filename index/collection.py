@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError, NotFoundError
 from askdocs.index.embedder import Embedder
 from askdocs.index.fusion import fuse
 from askdocs.index.integrity import FileStamp, file_checksum, stamp
 from askdocs.index.layout import LEXICAL, STORE, VECTORS, choose_version, version_dirs
-from askdocs.index.lexical import DOCUMENT_WEIGHT, TOKENIZER, LexicalIndex
+from askdocs.index.lexical import (
+    DOCUMENT_WEIGHT,
+    TOKENIZER,
+    LexicalIndex,
+    inverse_document_frequency,
+)
 from askdocs.index.manifest import Manifest
 from askdocs.index.rerank import RerankConfig, rerank
-from askdocs.index.store import DocumentInfo, Store, StoredChunk
+from askdocs.index.store import DocumentInfo, SentenceKey, Store, StoredChunk
 from askdocs.index.vectors import VectorIndex
 from askdocs.ingest.models import Document
 from askdocs.settings import SearchMode, Settings
@@ -213,3 +221,23 @@ class Collection:
     def list_documents(self) -> list[DocumentInfo]:
         """All documents without their texts."""
         return self.store.list_documents()
+
+    def count(self) -> tuple[int, int]:
+        """(documents, chunks)."""
+        return self.store.count()
+
+    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
+        """Chunks by id (those that exist)."""
+        return self.store.chunks(ids)
+
+    def iter_chunks(self) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
+        """All chunks in id order as batches of (ids, texts, vectors)."""
+        return self.store.iter_chunks()
+
+    def sentence_vectors(self, keys: list[SentenceKey]) -> dict[SentenceKey, np.ndarray]:
+        """The stored vectors of the answer sentences asked for (missing ones left out)."""
+        return self.store.sentence_vectors(keys)
+
+    def inverse_document_frequency(self, tokens: list[str]) -> dict[str, float]:
+        """BM25's idf of each (tokenized) term over the chunks."""
+        return inverse_document_frequency(self.lexical, tokens)

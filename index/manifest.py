@@ -92,7 +92,7 @@ class Manifest:
         except TypeError as exc:
             raise CorruptIndexError(f"{path} is not a manifest of format {version}: {exc}") from exc
 
-    def check_model(self, model: str, index: Path) -> None:
+    def check_model(self, model: str, index: Path | str) -> None:
         """Refuse to use the index with another embedding model than the one that built it."""
         if model != self.model:
             raise IncompatibleIndexError(

@@ -29,7 +29,19 @@ def describe(
     files = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
     before = stamps(folder, files)  # taken before hashing, so a change made meanwhile shows
     sums = checksums(folder)
-    Manifest(
+    build_manifest(embedder, settings, vector_index, counts, sums).save(folder)
+    remember(folder, {name: before[name] for name in sums if name in before})
+
+
+def build_manifest(
+    embedder: Embedder,
+    settings: Settings,
+    vector_index: str,
+    counts: tuple[int, int],
+    sums: dict[str, str],
+) -> Manifest:
+    """The manifest of an index holding (documents, chunks) `counts`, made now."""
+    return Manifest(
         model=embedder.model_name,
         dimension=embedder.dimension,
         max_seq_length=embedder.max_tokens,
@@ -47,8 +59,7 @@ def describe(
         chunks=counts[1],
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         checksums=sums,
-    ).save(folder)
-    remember(folder, {name: before[name] for name in sums if name in before})
+    )
 
 
 def check_base(live: Path, manifest: Manifest) -> None:
@@ -67,7 +78,7 @@ def check_base(live: Path, manifest: Manifest) -> None:
 
 
 def check_compatible(
-    manifest: Manifest, embedder: Embedder, settings: Settings, root: Path
+    manifest: Manifest, embedder: Embedder, settings: Settings, root: Path | str
 ) -> None:
     """Refuse to add chunks made otherwise than the index's: every chunk of a version is
     embedded by its manifest's model and chunked as it says."""
@@ -91,7 +102,7 @@ def check_compatible(
         )
 
 
-def check_backend(manifest: Manifest, embedder: Embedder, root: Path) -> None:
+def check_backend(manifest: Manifest, embedder: Embedder, root: Path | str) -> None:
     """Refuse to add vectors made by another backend than the index's (call only when about
     to embed: it loads the model). int8 vectors differ from the others by quantisation noise,
     and the manifest says what made every vector of the version."""

@@ -56,6 +56,10 @@ def ingest_paths(
     (by default: when stderr is a terminal), progress bars on stderr show the files being read,
     each file's name, then the embedding.
     """
+    if settings.backend == "qdrant":  # backend hook (index/qdrant_writer.py)
+        from askdocs.index import qdrant_writer
+
+        return qdrant_writer.ingest_paths(paths, embedder, settings, prune, progress)
     progress = _progress_wanted(progress)
     files, skipped = discover(paths)
     read: list[tuple[str, int]] = []  # (source, pages) of every document read
@@ -147,6 +151,12 @@ def ingest_documents(
     about STREAM_CHARACTERS, so a generator of documents is never held whole in memory. With
     `progress` (by default: when stderr is a terminal), a progress bar on stderr shows the
     embedding."""
+    if settings.backend == "qdrant":  # backend hook (index/qdrant_writer.py)
+        from askdocs.index import qdrant_writer
+
+        return qdrant_writer.ingest_documents(
+            docs, embedder, settings, remove_if, remove_ids, skipped, progress
+        )
     report = IngestReport(skipped=list(skipped or []))
     started = time.perf_counter()
     progress = _progress_wanted(progress)

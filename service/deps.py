@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 
-from askdocs.index.collection import Collection
+from askdocs.index.backend import Backend
 from askdocs.service.answerer import Answerer
 from askdocs.service.jobs import JobQueue
 from askdocs.service.state import CollectionHolder
@@ -33,13 +33,13 @@ def get_jobs(request: Request) -> JobQueue:
     return jobs
 
 
-def get_collection(holder: Annotated[CollectionHolder, Depends(get_holder)]) -> Collection:
+def get_collection(holder: Annotated[CollectionHolder, Depends(get_holder)]) -> Backend:
     """The live collection view for this request."""
     return holder.get()
 
 
 def get_answerer(
-    collection: Annotated[Collection, Depends(get_collection)],
+    collection: Annotated[Backend, Depends(get_collection)],
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> Answerer:
     """An answerer over this request's collection view."""
@@ -85,7 +85,7 @@ def require_admin(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[CollectionHolder, Depends(get_holder)]
-CollectionDep = Annotated[Collection, Depends(get_collection)]
+CollectionDep = Annotated[Backend, Depends(get_collection)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 AdminDep = Annotated[None, Depends(require_admin)]
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, IncompatibleIndexError, IndexError_
-from askdocs.index.collection import Collection
+from askdocs.index.backend import Backend, open_backend
 from askdocs.index.embedder import Embedder
 from askdocs.index.layout import current_version
 from askdocs.settings import Settings
@@ -25,7 +25,7 @@ class CollectionHolder:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self._collection: Collection | None = None
+        self._collection: Backend | None = None
         # The live version (CURRENT) the view was opened for: with a fallback it differs
         # from the view's own folder.
         self._opened_for: Path | None = None
@@ -34,9 +34,11 @@ class CollectionHolder:
         self._failed: tuple[Path, IndexError_] | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> Collection:
+    def get(self) -> Backend:
         """The view of the live version (raises IndexNotFoundError when there is none,
         CorruptIndexError when no version is intact or the view's store broke)."""
+        if self.settings.backend == "qdrant":
+            return self._qdrant()
         live = current_version(self.settings.index)
         current = self._collection
         if current is None or live is None or self._opened_for != live:
@@ -44,7 +46,16 @@ class CollectionHolder:
         current.ensure_intact()
         return current
 
-    def _reopen(self, live: Path | None) -> Collection:
+    def _qdrant(self) -> Backend:
+        """Qdrant collections change in place: one view serves every request (opened again
+        only until the collection exists)."""
+        if self._collection is None:
+            with self._lock:
+                if self._collection is None:
+                    self._collection = open_backend(self.settings, self.embedder)
+        return self._collection
+
+    def _reopen(self, live: Path | None) -> Backend:
         with self._lock:
             if self._collection is not None and live is not None and self._opened_for == live:
                 return self._collection
@@ -52,7 +63,7 @@ class CollectionHolder:
                 raise self._failed[1]
             try:
                 # The old view is not closed: requests in flight may still be reading it.
-                collection = Collection.from_settings(self.settings, self.embedder, fallback=True)
+                collection = open_backend(self.settings, self.embedder, fallback=True)
             except (CorruptIndexError, IncompatibleIndexError) as exc:
                 if live is not None:
                     self._failed = (live, exc)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from askdocs.index.backend import Backend, open_backend
 from askdocs.index.collection import Collection
 from askdocs.index.embedder import Embedder
 from askdocs.index.writer import ingest_paths
@@ -74,3 +75,19 @@ def sample_collection(
     collection = Collection.open(sample_settings.index, embedder)
     yield collection
     collection.close()
+
+
+@pytest.fixture(scope="session")
+def qdrant_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a session-wide Qdrant collection (Qdrant's in-process local mode)."""
+    root = tmp_path_factory.mktemp("qdrant")
+    return Settings(index=root / "index", backend="qdrant", qdrant_path=root / "qdrant")
+
+
+@pytest.fixture(scope="session")
+def qdrant_collection(
+    qdrant_settings: Settings, sample_corpus: Path, embedder: Embedder
+) -> Backend:
+    """The sample corpus (the same copy as `sample_collection`) in Qdrant; read-only for tests."""
+    ingest_paths(qdrant_settings.index, [sample_corpus], embedder, qdrant_settings)
+    return open_backend(qdrant_settings, embedder)

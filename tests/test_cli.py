@@ -220,3 +220,27 @@ def test_cli_serve_on_an_index_with_no_intact_version_is_one_line(
     assert result.returncode == 1
     assert result.stderr.startswith("error: no intact version of the index at")
     assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_cli_on_the_qdrant_backend(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLE_CORPUS, docs)
+    qdrant = tmp_path / "qdrant"
+    env = {**cli_env, "ASKDOCS_BACKEND": "qdrant", "ASKDOCS_QDRANT_PATH": str(qdrant)}
+    first = _run("ingest", str(docs), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "2 added" in first.stdout and f"index {qdrant}#askdocs: 2 documents" in first.stdout
+    assert "2 files read" in first.stdout
+    assert "0 chunks embedded" in _run("ingest", str(docs), env=env).stdout
+    asked = json.loads(
+        _run("ask", "How many programmes did Spotlight run?", "--json", env=env).stdout
+    )
+    assert "34 programmes" in asked["answer"] and asked["citations"]
+    found = json.loads(_run("search", "gender parity strategy", "--json", env=env).stdout)
+    assert found["results"] and all(r["text"] for r in found["results"])
+    (docs / "DPKO work on gender-based violence.txt").unlink()
+    pruned = _run("ingest", str(docs), "--prune", env=env)
+    assert "1 removed" in pruned.stdout and "1 documents" in pruned.stdout
+
+    missing = _run("ask", "anything", env={**env, "ASKDOCS_QDRANT_PATH": ""})
+    assert missing.returncode != 0 and "exactly one of ASKDOCS_QDRANT_URL" in missing.stderr

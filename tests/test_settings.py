@@ -60,3 +60,23 @@ def test_replace_validates_and_keeps_what_was_left_unset() -> None:
         base.replace(port=0)
     with pytest.raises(ValidationError, match="chunk_overlap must be smaller"):
         base.replace(chunk_tokens=32, chunk_overlap=32)
+
+
+def test_the_qdrant_backend_needs_exactly_one_location(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    assert Settings().backend == "embedded"
+    with pytest.raises(ValidationError, match="exactly one of ASKDOCS_QDRANT_URL"):
+        Settings(backend="qdrant")
+    with pytest.raises(ValidationError, match="exactly one of ASKDOCS_QDRANT_URL"):
+        Settings(backend="qdrant", qdrant_url="http://q:6333", qdrant_path=tmp_path)
+    monkeypatch.setenv("ASKDOCS_BACKEND", "qdrant")
+    monkeypatch.setenv("ASKDOCS_QDRANT_URL", "http://qdrant-0:6333")
+    settings = Settings()
+    assert (settings.backend, settings.qdrant_url, settings.qdrant_collection) == (
+        "qdrant",
+        "http://qdrant-0:6333",
+        "askdocs",
+    )
+    with pytest.raises(ValidationError, match="qdrant_collection"):
+        Settings(qdrant_collection="no spaces/or slashes")

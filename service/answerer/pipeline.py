@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from askdocs.index.collection import Collection, SearchHit
-from askdocs.index.lexical import inverse_document_frequency, tokenize
+from askdocs.index.backend import Backend
+from askdocs.index.collection import SearchHit
+from askdocs.index.lexical import tokenize
 from askdocs.service.answerer import abstention
 from askdocs.service.answerer.candidates import LIST, TABLE, Candidate, gather
 from askdocs.service.answerer.features import (
@@ -78,7 +79,7 @@ class Answerer:
 
     def __init__(
         self,
-        collection: Collection,
+        collection: Backend,
         settings: Settings,
         selector: Selector = select,
         models: AnswerModels | None = None,
@@ -140,7 +141,7 @@ class Answerer:
             dtype=np.float32,
         )
         tokens = sorted(set(tokenize([query])[0]))
-        terms = QueryTerms.of(query, inverse_document_frequency(self.collection.lexical, tokens))
+        terms = QueryTerms.of(query, self.collection.inverse_document_frequency(tokens))
         rows = candidate_features(question, terms, scorable, similarity, heading_similarity)
         logits = self.models.scorer(rows)
         top = hits[0].stored
@@ -161,7 +162,7 @@ class Answerer:
         only where the store has it (lines of five words or more, such as FAQ questions):
         embedding every short label would cost each question."""
         wanted = list(dict.fromkeys([c.key for c in candidates] + heading_keys))
-        found = self.collection.store.sentence_vectors(wanted)
+        found = self.collection.sentence_vectors(wanted)
         missing = [c for c in candidates if c.key not in found]
         if missing:
             fresh = self.collection.embedder.encode([c.text for c in missing])

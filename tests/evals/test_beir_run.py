@@ -41,7 +41,7 @@ def subset_run(
     settings = Settings(index=tmp_path_factory.mktemp("beir") / "index")
     documents = beir_documents(SCIFACT, corpus.values())
     with eval_collection(documents, settings, embedder, settings.index) as collection:
-        stored, chunks = collection.store.count()
+        stored, chunks = collection.count()
         assert stored == len(corpus) and chunks > stored  # long abstracts are split
         run = retrieve(collection, {q: data.queries[q] for q in query_ids}, "hybrid")
     return qrels, run, len(corpus)

@@ -18,7 +18,7 @@ from askdocs.evals.questions import load_questions, of_split
 from askdocs.evals.runner import RunResult, run_questions
 from askdocs.evals.sets import question_set
 from askdocs.evals.squad import SOURCE, build
-from askdocs.index.collection import Collection
+from askdocs.index.backend import Backend
 from askdocs.service.answerer import Answerer
 from askdocs.service.answerer.selector import first_sentence_of_top_chunk
 from askdocs.settings import Settings
@@ -36,9 +36,9 @@ def test_sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
 @pytest.fixture(scope="module")
 def collections(
     test_sets, embedder, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Collection]]:
+) -> Iterator[dict[str, Backend]]:
     settings = Settings()
-    opened: dict[str, Collection] = {}
+    opened: dict[str, Backend] = {}
     with ExitStack() as stack:
         for name, (docs, _) in test_sets.items():
             index = tmp_path_factory.mktemp(name) / "i"
@@ -47,7 +47,7 @@ def collections(
         yield opened
 
 
-def _run(collection: Collection, questions: Path, settings: Settings, **kw) -> RunResult:
+def _run(collection: Backend, questions: Path, settings: Settings, **kw) -> RunResult:
     test = of_split(load_questions(questions), "test")
     return run_questions(collection, settings, test, **kw)
 

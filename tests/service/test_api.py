@@ -11,9 +11,13 @@ from askdocs.service.app import create_app
 from askdocs.settings import Settings
 
 
-@pytest.fixture(scope="module")
-def client(sample_settings, sample_collection, embedder) -> Iterator[TestClient]:
-    with TestClient(create_app(sample_settings, embedder=embedder)) as test_client:
+@pytest.fixture(scope="module", params=["embedded", "qdrant"])
+def client(request, embedder) -> Iterator[TestClient]:
+    """The app over the sample corpus, on each backend."""
+    name = "sample" if request.param == "embedded" else "qdrant"
+    request.getfixturevalue(f"{name}_collection")  # ingested
+    settings = request.getfixturevalue(f"{name}_settings")
+    with TestClient(create_app(settings, embedder=embedder)) as test_client:
         yield test_client
 
 
@@ -127,3 +131,11 @@ def test_service_without_an_index_reports_it(tmp_path, embedder) -> None:
         response = client.post("/api/ask", json={"question": "anything"})
         assert response.status_code == 503
         assert "askdocs ingest" in response.json()["detail"]
+
+
+def test_qdrant_service_without_a_collection_reports_it(tmp_path, embedder) -> None:
+    settings = Settings(backend="qdrant", qdrant_path=tmp_path / "qdrant")
+    with TestClient(create_app(settings, embedder=embedder)) as client:
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "no-index"
+        assert client.post("/api/ask", json={"question": "anything"}).status_code == 503
