@@ -16,6 +16,7 @@ from askdocs.index.writer import ingest_documents, ingest_paths
 from askdocs.service.answerer import Answerer
 from askdocs.settings import SearchMode, Settings
 from tests.conftest import SAMPLE_QUESTIONS
+from tests.service.upload_jobs import upload_report
 
 QUESTIONS = [json.loads(line)["question"] for line in SAMPLE_QUESTIONS.read_text().splitlines()]
 
@@ -167,8 +168,9 @@ def test_admin_upload_and_delete_through_the_api(tmp_path: Path, embedder) -> No
         headers = {"X-Admin-Key": "k" * 16}
         files = {"files": ("zebra.md", text.encode(), "text/markdown")}
         uploaded = client.post("/api/documents", files=files, headers=headers)
-        assert uploaded.status_code == 201, uploaded.text
-        doc_id = uploaded.json()["documents"][0]["doc_id"]
+        report = upload_report(client, uploaded, headers)
+        doc_id = uploaded.json()["files"][0]["doc_id"]
+        assert report["documents"][0]["status"] == "added", report
         asked = client.post("/api/ask", json={"question": "Where is the Zebra audit ledger?"})
         citation = asked.json()["citations"][0]
         document = client.get(f"/api/documents/{doc_id}").json()
