@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from askdocs.index.collection import Collection
 from askdocs.settings import Settings
@@ -40,7 +41,7 @@ def generating_server(
         index=sample_collection.root,
         llm_url=scripted_llm.url,
         llm_model="scripted",
-        llm_api_key="test-key",
+        llm_api_key=SecretStr("test-key"),
         llm_timeout_s=LLM_TIMEOUT_S,
     )
     return serve(settings)

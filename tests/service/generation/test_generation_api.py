@@ -8,9 +8,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
+from askdocs.index.collection import Collection
 from askdocs.service.generation.check import DECLINE
+from askdocs.settings import Settings
 from tests.service.conftest import LiveServer
 from tests.service.generation.conftest import LLM_TIMEOUT_S
 from tests.service.generation.helpers import ask, assert_offsets, done_of, stream
@@ -18,6 +21,7 @@ from tests.service.generation.scripted_llm import (
     Scripted,
     ScriptedLLM,
     first_sentence,
+    sse_chunks,
     streamed,
 )
 
@@ -49,6 +53,18 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Scripted], str, int, Any]] = {
         ),
         "generated",
         1,
+        lambda r: f"{first_sentence(r, 1)} [1].",
+    ),
+    # What passed before the server failed stands; the unfinished sentence is not shown.
+    "fails midway": (
+        lambda r: Scripted(
+            [
+                *sse_chunks(f"{first_sentence(r, 1)} [1]. {first_sentence(r, 2)} [2]")[:-2],
+                b"data: {not json\n\n",
+            ]
+        ),
+        "generated",
+        0,
         lambda r: f"{first_sentence(r, 1)} [1].",
     ),
     "wrong marker": (lambda r: streamed(f"{first_sentence(r)} [42]."), "extractive", 1, None),
@@ -144,3 +160,41 @@ def test_the_stream_in_extractive_mode_is_the_ask_answer(live_server: LiveServer
         assert events[1][1] == {"text": answer["answer"]}
         assert done_of(events) == answer
         assert answer["mode"] == "extractive" and answer["dropped"] == 0
+
+
+def test_a_stream_may_outlast_the_body_timeout(
+    llm: ScriptedLLM,
+    serve: Callable[[Settings], LiveServer],
+    sample_collection: Collection,
+) -> None:
+    # The body limit's timeout is for reading the request; a long answer is not cut by it.
+    server = serve(
+        Settings(
+            index=sample_collection.root,
+            llm_url=llm.url,
+            llm_timeout_s=LLM_TIMEOUT_S,
+            body_timeout_s=0.2,
+        )
+    )
+    llm.script = lambda r: Scripted(sse_chunks(supported(r), piece=40), pause_s=0.15)
+    done = done_of(stream(server, QUESTION))
+    assert done["mode"] == "generated"
+    assert done["answer"] == supported(llm.requests[0])
+
+
+def test_the_stream_passes_cors_for_allowed_origins(live_server: LiveServer) -> None:
+    origin = live_server.settings.allowed_origins[0]
+    preflight = httpx.options(
+        f"{live_server.url}/api/ask/stream",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+    )
+    assert preflight.status_code == 204
+    with httpx.stream(
+        "POST",
+        f"{live_server.url}/api/ask/stream",
+        json={"question": QUESTION},
+        headers={"Origin": origin},
+        timeout=60,
+    ) as reply:
+        assert reply.headers["access-control-allow-origin"] == origin
+        reply.read()
