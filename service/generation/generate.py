@@ -22,7 +22,7 @@ from typing import Literal
 from askdocs.errors import GenerationError
 from askdocs.service.answerer.pipeline import Answer, Answerer, Citation
 from askdocs.service.conversation import Turn
-from askdocs.service.generation.check import check_sentence, is_decline
+from askdocs.service.generation.check import check_sentence, is_decline, normalise
 from askdocs.service.generation.prompt import build_messages
 from askdocs.service.generation.sentences import SentenceSplitter
 from askdocs.service.generation.sources import choose_sources
@@ -96,13 +96,14 @@ def answer_events(
     texts = {c.n: c.excerpt for c in sources}
     kept: list[str] = []
     cited: set[int] = set()
+    said: set[str] = set()
     dropped = 0
 
     def judge(sentences: list[str]) -> Iterator[Delta]:
         nonlocal dropped
         for sentence in sentences:
-            if is_decline(sentence):
-                continue  # the model says the sources don't answer: nothing to show
+            if is_decline(sentence) or normalise(sentence) in said:
+                continue  # "the sources don't answer", or a repeat (small models loop)
             verdict = check_sentence(sentence, texts)
             if not verdict.ok:
                 dropped += 1
@@ -110,6 +111,7 @@ def answer_events(
                 continue
             yield Delta(sentence if not kept else f" {sentence}")
             kept.append(sentence)
+            said.add(normalise(sentence))
             cited.update(verdict.cited)
 
     splitter = SentenceSplitter()
