@@ -52,7 +52,7 @@ def audit_sentence(sentence: str, sources: dict[int, str]) -> Finding:
     claim = _MARK.sub(" ", sentence)
     for number in sorted(_digits(claim) - _digits(text)):
         problems.append(f"number {number} not in the cited sources")
-    words, tokens = _words(text), re.findall(r"[A-Za-zÀ-ÿ]+", claim)
+    words, tokens = _words(text), re.findall(r"[A-Za-zÀ-ÿ]+", re.sub(r"<[^>]*>", " ", claim))
     for i, token in enumerate(tokens):
         if token[0].isupper() and token.casefold() not in words:
             if i == 0 and token.casefold() in _OPENERS:

@@ -20,7 +20,9 @@ _MARKERS = r"(?:[ \t]*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])*"
 _BOUNDARY = re.compile(
     r"[.!?…][\"'”’)]*" + _MARKERS + r"(?=[ \t]+[^\s\[])|" + _MARKERS + r"[ \t]*(?=\n+\s*\S)"
 )
-# List bullets and emphasis the model may add: not part of the sentence shown.
+# List bullets, emphasis and tags (small models echo the prompt's "<sources>") the model may
+# add: not part of the sentence shown.
+_TAG = re.compile(r"</?\s*[A-Za-z_][\w-]*\s*/?>")
 _BULLET = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+|^#+\s+")
 _EMPHASIS = re.compile(r"\*\*|__")
 
@@ -42,9 +44,9 @@ def without_markers(sentence: str) -> str:
 
 
 def tidy(sentence: str) -> str:
-    """A sentence as shown: bullets and bold marks dropped, white space collapsed, marker
+    """A sentence as shown: tags, bullets and bold marks dropped, white space collapsed, marker
     groups written one number each ("[1, 2]" → "[1] [2]")."""
-    text = _EMPHASIS.sub("", _BULLET.sub("", sentence.strip()))
+    text = _EMPHASIS.sub("", _BULLET.sub("", _TAG.sub(" ", sentence).strip()))
     text = MARKER.sub(lambda m: " ".join(f"[{n}]" for n in markers(m.group())), text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -55,3 +55,5 @@ def test_markers_and_tidying() -> None:
     assert markers("No markers [a] [] here.") == []
     assert without_markers("A  claim [1] here [2].") == "A claim here ."
     assert tidy("  1. **Bold** claim [1,2]  ") == "Bold claim [1] [2]"
+    assert tidy("<source> [6] This is so.</source>") == "[6] This is so."
+    assert tidy("</sources>") == ""
