@@ -1,7 +1,7 @@
 """Generated answers from a real model server, measured through POST /api/ask/stream.
 
     python -m askdocs.evals.llm_check --llm-url http://127.0.0.1:8177/v1 [--model M]
-        [--questions FILE] [--docs DIR] [--limit N] [--json]
+        [--questions FILE] [--docs DIR] [--limit N] [--json] [--extractive-only]
 
 Indexes the documents (default: the bundled corpus and question set), serves askdocs twice
 in this process over real HTTP on loopback — once extractive (no model), once generating
@@ -108,8 +108,14 @@ def _serve(settings: Settings, embedder: Any) -> tuple[str, Any]:
     return f"http://127.0.0.1:{port}", server
 
 
-def run(settings: Settings, questions: list[Question], docs: Path, say: Any = print) -> Report:
-    """Index `docs`, serve it extractive and generating, ask `questions` through both."""
+def run(
+    settings: Settings,
+    questions: list[Question],
+    docs: Path,
+    say: Any = print,
+    generate: bool = True,
+) -> Report:
+    """Index `docs`, serve it extractive (and generating), ask `questions` through both."""
     from askdocs.evals.indexing import eval_collection, folder_documents
     from askdocs.index.embedder import Embedder
 
@@ -117,32 +123,43 @@ def run(settings: Settings, questions: list[Question], docs: Path, say: Any = pr
     report = Report(questions=len(questions))
     with eval_collection(folder_documents(docs), settings, embedder) as collection:
         base = settings.replace(index=collection.root)
-        extractive_url, extractive = _serve(base.replace(llm_url=""), embedder)
-        generating_url, generating = _serve(base, embedder)
+        servers = [_serve(base.replace(llm_url=""), embedder)]
+        if generate:
+            servers.append(_serve(base, embedder))
         try:
             with httpx.Client(timeout=REQUEST_TIMEOUT_S) as client:
-                ask_stream(extractive_url, questions[0], client)  # warm-up, not counted
-                firsts = [ask_stream(extractive_url, q, client).first_event_ms for q in questions]
+                url = servers[0][0]
+                ask_stream(url, questions[0], client)  # warm-up, not counted
+                firsts = [ask_stream(url, q, client).first_event_ms for q in questions]
                 report.extractive_first_event_ms = Percentiles.of(firsts)
-                timings: dict[str, list[float]] = {"first_event": [], "first_delta": [], "done": []}
-                for i, question in enumerate(questions, start=1):
-                    timed = ask_stream(generating_url, question, client)
-                    _count(report, question, timed)
-                    if report.unsupported and report.unsupported[-1]["id"] == question.id:
-                        say(f"UNSUPPORTED SHOWN: {report.unsupported[-1]}")
-                    done = timed.events[-1][1] if timed.events else {}
-                    if done.get("mode") == "generated" or done.get("dropped"):
-                        timings["first_event"].append(timed.first_event_ms)
-                        timings["first_delta"].append(timed.first_delta_ms)
-                        timings["done"].append(timed.done_ms)
-                    say(
-                        f"[{i}/{len(questions)}] {question.id}: {done.get('mode', 'error')}, "
-                        f"dropped {done.get('dropped', '-')}, {timed.done_ms:.0f} ms"
-                    )
-                report.latency_ms = {k: Percentiles.of(v) for k, v in timings.items()}
+                if generate:
+                    _generated(report, servers[1][0], questions, client, say)
         finally:
-            extractive.should_exit = generating.should_exit = True
+            for _, server in servers:
+                server.should_exit = True
     return report
+
+
+def _generated(
+    report: Report, url: str, questions: list[Question], client: httpx.Client, say: Any
+) -> None:
+    timings: dict[str, list[float]] = {"first_event": [], "first_delta": [], "done": []}
+    for i, question in enumerate(questions, start=1):
+        timed = ask_stream(url, question, client)
+        _count(report, question, timed)
+        if report.unsupported and report.unsupported[-1]["id"] == question.id:
+            say(f"UNSUPPORTED SHOWN: {report.unsupported[-1]}")
+        done = timed.events[-1][1] if timed.events else {}
+        # Timed: the answers the model wrote sentences for (shown or dropped).
+        if done.get("mode") == "generated" or done.get("dropped"):
+            timings["first_event"].append(timed.first_event_ms)
+            timings["first_delta"].append(timed.first_delta_ms)
+            timings["done"].append(timed.done_ms)
+        say(
+            f"[{i}/{len(questions)}] {question.id}: {done.get('mode', 'error')}, "
+            f"dropped {done.get('dropped', '-')}, {timed.done_ms:.0f} ms"
+        )
+    report.latency_ms = {k: Percentiles.of(v) for k, v in timings.items()}
 
 
 def _count(report: Report, question: Question, timed: Timed) -> None:
@@ -183,7 +200,7 @@ def format_report(report: Report, model: str) -> str:
         f"abstained (model not asked): {report.abstained}",
         f"unsupported sentences shown: {len(report.unsupported)}",
         *(f"  {u['id']}: {u['sentence']!r}: {'; '.join(u['why'])}" for u in report.unsupported),
-        "generated mode (questions the model was asked):",
+        "generated mode (answers the model wrote sentences for):",
         f"  first event: {pct(report.latency_ms.get('first_event'))}",
         f"  first delta: {pct(report.latency_ms.get('first_delta'))}",
         f"  done:        {pct(report.latency_ms.get('done'))}",
@@ -202,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=BUNDLED_CORPUS)
     parser.add_argument("--limit", type=int, default=0, help="the first N questions only")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    parser.add_argument(
+        "--extractive-only", action="store_true", help="time the extractive stream only"
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings(llm_url=args.llm_url, llm_model=args.model, llm_timeout_s=args.timeout)
@@ -214,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    report = run(settings, questions, args.docs, say)
+    report = run(settings, questions, args.docs, say, generate=not args.extractive_only)
     if args.json:
         payload = {
             **{k: v for k, v in vars(report).items() if k != "latency_ms"},
