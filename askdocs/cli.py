@@ -257,8 +257,8 @@ def ask(
         from askdocs.service.answerer import Answerer
 
         turns = load_history(history) if history is not None else []
-        result = Answerer(_collection(settings), settings).answer(question, turns)
-        _show_answer(result, as_json)
+        answerer = Answerer(_collection(settings), settings)
+        _answer_and_show(answerer, question, turns, as_json)
 
     _run(body)
 
@@ -276,11 +276,12 @@ def chat(index: IndexOption = None, top_k: TopK = None) -> None:
         answerer = Answerer(_collection(settings), settings)
         typer.echo("Ask a question (empty line to quit).")
 
-        def show(result: Any) -> None:
-            _show_answer(result, False)
+        def answer(question: str, turns: list[Any]) -> Any:
+            reply = _answer_and_show(answerer, question, turns, False)
             typer.echo("")
+            return reply
 
-        chat_loop(answerer.answer, show, input)
+        chat_loop(answer, lambda _reply: None, input)
 
     _run(body)
 
@@ -290,19 +291,39 @@ def _refuse_blank(text: str, name: str) -> None:
         raise typer.BadParameter("is empty; ask in words", param_hint=name)
 
 
+def _answer_and_show(answerer: Any, question: str, turns: list[Any], as_json: bool) -> Any:
+    """Answer through the service's code path (generated when ASKDOCS_LLM_URL is set), the
+    text printed as it arrives, then the sources; or the JSON of POST /api/ask."""
+    from askdocs.service.generation.generate import Delta, Done, answer_events
+
+    reply: Any = None
+    for event in answer_events(answerer, question, turns):
+        if isinstance(event, Delta) and not as_json:
+            typer.echo(event.text, nl=False)
+        elif isinstance(event, Done):
+            reply = event.reply
+    if not as_json:
+        typer.echo("")
+    _show_answer(reply, as_json)
+    return reply
+
+
 def _show_answer(result: Any, as_json: bool) -> None:
+    """The sources of an answer whose text is shown (or, as JSON, the whole answer)."""
     citations = [asdict(c) for c in result.citations]
     if as_json:
         payload = {
             "answer": result.answer,
             "abstained": result.abstained,
-            "mode": "extractive",
-            "dropped": 0,
+            "mode": result.mode,
+            "dropped": result.dropped,
             "citations": citations,
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    typer.echo(result.answer)
+    if result.mode == "generated" or result.dropped:
+        kind = "generated" if result.mode == "generated" else "extractive (fallback)"
+        typer.echo(f"({kind}; {result.dropped} unsupported sentence(s) dropped)", err=True)
     if citations:
         typer.echo("\nSources:")
     for c in citations:

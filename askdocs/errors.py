@@ -14,7 +14,9 @@ AskdocsError
 ├── ModelError             the embedding model cannot be loaded
 │   └── ExportError            it cannot be exported to ONNX or quantised (the embedder logs it
 │                              and runs the model on torch instead)
-└── NotFoundError          a document id that is not in the collection
+├── NotFoundError          a document id that is not in the collection
+└── GenerationError        the model server (ASKDOCS_LLM_URL) failed, timed out or replied
+                           with something unreadable (the answer is then the extractive one)
 """
 
 from __future__ import annotations
@@ -79,3 +81,8 @@ class ExportError(ModelError):
 
 class NotFoundError(AskdocsError):
     """A document id that is not in the collection."""
+
+
+class GenerationError(AskdocsError):
+    """The model server failed, timed out or sent a reply that is not an OpenAI chat
+    completion; callers fall back to the extractive answer."""

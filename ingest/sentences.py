@@ -19,7 +19,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if "\n" not in match.group() and _ends_with_abbreviation(text[start : match.start()]):
+        if "\n" not in match.group() and ends_with_abbreviation(text[start : match.start()]):
             continue
         _append_trimmed(text, start, match.start(), offset, spans)
         start = match.end()
@@ -27,7 +27,8 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
-def _ends_with_abbreviation(sentence: str) -> bool:
+def ends_with_abbreviation(sentence: str) -> bool:
+    """Whether the last word of `sentence` is an abbreviation or an initial ("e.g.", "J.")."""
     words = sentence.rsplit(None, 1)
     if not words:
         return False

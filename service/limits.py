@@ -89,9 +89,14 @@ class BodySizeLimit:
                 return
         received = 0
         started = False
+        body_read = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_read
+            if body_read:
+                # Past the body, receive() only waits for the client to leave: a streamed
+                # answer (POST /api/ask/stream) may take longer than the body timeout.
+                return await receive()
             try:
                 # A slow-loris client trickling (or withholding) its body holds a worker.
                 message = await asyncio.wait_for(receive(), self.body_timeout_s)
@@ -102,6 +107,7 @@ class BodySizeLimit:
                 if received > limit:
                     # FastAPI re-raises HTTPException from body reading; Starlette answers it.
                     raise HTTPException(413, _too_large(limit))
+                body_read = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:

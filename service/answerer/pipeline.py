@@ -58,6 +58,8 @@ class Answer:
     citations: list[Citation]
     query: str
     probability: float = 0.0
+    # What was retrieved for the reading answered: a generated answer's sources come from it.
+    hits: list[SearchHit] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass
@@ -106,7 +108,7 @@ class Answerer:
             if other.probability > attempt.probability + self.config.follow_up_margin:
                 attempt = other
         if not attempt.candidates or attempt.probability < self.settings.abstain_threshold:
-            return Answer(NO_ANSWER, True, [], attempt.query, attempt.probability)
+            return Answer(NO_ANSWER, True, [], attempt.query, attempt.probability, attempt.hits)
         chosen = self.selector(
             attempt.candidates, softmax(attempt.logits), self.config, asks_yes_or_no(question)
         )
@@ -198,4 +200,6 @@ def _compose(
             )
         )
         parts.append(f"{c.text} [{n}]")
-    return Answer(" ".join(parts), False, citations, attempt.query, attempt.probability)
+    return Answer(
+        " ".join(parts), False, citations, attempt.query, attempt.probability, attempt.hits
+    )

@@ -54,6 +54,7 @@ def test_route_enumeration_finds_exactly_the_admin_routes() -> None:
             or path
             in (
                 "/api/ask",
+                "/api/ask/stream",
                 "/api/search",
             )
         ), (method, path)
