@@ -107,7 +107,7 @@ def test_chat_page_says_when_the_service_is_unreachable(
     page: Page, live_server: LiveServer
 ) -> None:
     page.goto(live_server.url + "/")
-    page.route("**/api/ask", lambda route: route.abort("connectionrefused"))
+    page.route(re.compile(r"/api/ask(/stream)?$"), lambda route: route.abort("connectionrefused"))
     answer = ask_page(page, QUESTION)
     expect(answer).to_have_class(re.compile("error"))
     expect(answer).to_contain_text("Can't reach the askdocs service")
@@ -117,7 +117,7 @@ def test_chat_page_says_when_the_service_is_unreachable(
 def test_chat_page_sends_history_for_follow_ups(page: Page, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/")
     ask_page(page, "Is there a quota for women in security institutions?")
-    with page.expect_request("**/api/ask") as request:
+    with page.expect_request("**/api/ask/stream") as request:
         answer = ask_page(page, "And in Mali?")
     sent = json.loads(request.value.post_data or "{}")
     assert sent["history"][0] == {

@@ -49,7 +49,7 @@ def test_both_front_ends_send_history_within_the_api_limits(
     dialog = None if front_end == "page" else open_widget(page)
     box = (dialog or page).get_by_label("Your question")
     assert box.evaluate("b => b.maxLength") == limits["questionChars"]
-    with page.expect_response("**/api/ask") as response:
+    with page.expect_response("**/api/ask/stream") as response:
         answer = ask_widget(page, dialog, QUESTION) if dialog else ask_page(page, QUESTION)
     assert response.value.status == 200
     sent = json.loads(response.value.request.post_data or "{}")["history"]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.service.browser_helpers import REPLIES, ask_page, ask_widget, host_page, open_widget
 from tests.service.stream_stub import StreamStub, sse, start_stub
@@ -201,6 +201,23 @@ def test_a_streamed_abstention_is_shown_as_a_notice(
     assert json.loads(stored)["turns"][1]["abstained"] is True
 
 
+# Against the real service: its stream route answers. ---------------------------------------
+
+
+@pytest.mark.parametrize("front_end", ["page", "widget"])
+def test_the_real_service_streams_to_both_front_ends(
+    page: Page, live_server: LiveServer, host_site: StaticSite, front_end: str
+) -> None:
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(_path(r.url)) if r.method == "POST" else None)
+    with page.expect_response("**/api/ask/stream") as response:
+        answer = _ask_twice(page, live_server, host_site, front_end)
+    assert response.value.headers["content-type"].startswith("text/event-stream")
+    expect(answer.locator(".source").first).to_be_visible()
+    expect(answer.locator(".text")).to_contain_text("[1]")
+    assert asked == ["/api/ask/stream", "/api/ask/stream"]
+
+
 # Against askdocs without the stream route (an older server): the plain route answers. -----
 
 
@@ -208,22 +225,39 @@ def test_a_streamed_abstention_is_shown_as_a_notice(
 def test_a_server_without_the_stream_route_is_asked_the_plain_route(
     page: Page, live_server: LiveServer, host_site: StaticSite, front_end: str
 ) -> None:
-    asked: list[tuple[str, str]] = []
-    page.on(
-        "requestfinished",
-        lambda r: asked.append((r.method, r.url)) if "/api/ask" in r.url else None,
-    )
+    def older_server(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()  # the widget's CORS preflight: the real server answers it
+            return
+        origin = route.request.headers.get("origin", "*")
+        route.fulfill(status=404, json={"detail": "Not Found"},
+                      headers={"access-control-allow-origin": origin})  # fmt: skip
+
+    page.route("**/api/ask/stream", older_server)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(_path(r.url)) if r.method == "POST" else None)
+    answer = _ask_twice(page, live_server, host_site, front_end)
+    expect(answer.locator(".source").first).to_be_visible()
+    expect(answer.locator(".mode")).to_have_count(0)
+    # The stream route is tried once; its 404 sends this and every later question to /api/ask.
+    assert asked == ["/api/ask/stream", "/api/ask", "/api/ask"]
+
+
+def _path(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def _ask_twice(
+    page: Page, live_server: LiveServer, host_site: StaticSite, front_end: str
+) -> Locator:
+    """Ask two questions on the page or in the widget; the first answer."""
     if front_end == "page":
         page.goto(live_server.url + "/")
         first = ask_page(page, "What is the Spotlight Initiative?")
         ask_page(page, "How many programmes did Spotlight run in its first phase?")
-    else:
-        page.goto(host_site.write("plain.html", host_page(live_server, "Plain shop")))
-        dialog = open_widget(page)
-        first = ask_widget(page, dialog, "What is the Spotlight Initiative?")
-        ask_widget(page, dialog, "How many programmes did Spotlight run in its first phase?")
-    expect(first.locator(".source").first).to_be_visible()
-    expect(first.locator(".mode")).to_have_count(0)
-    posts = [re.sub(r"^https?://[^/]+", "", url) for method, url in asked if method == "POST"]
-    # The stream route is tried once; its 404 sends this and every later question to /api/ask.
-    assert posts == ["/api/ask/stream", "/api/ask", "/api/ask"]
+        return first
+    page.goto(host_site.write("plain.html", host_page(live_server, "Plain shop")))
+    dialog = open_widget(page)
+    first = ask_widget(page, dialog, "What is the Spotlight Initiative?")
+    ask_widget(page, dialog, "How many programmes did Spotlight run in its first phase?")
+    return first

@@ -149,7 +149,7 @@ def test_widget_remembers_the_conversation_across_pages(
     dialog = page.get_by_role("dialog", name="Ask our docs")
     expect(dialog).to_be_visible()  # it was open: it stays open
     expect(dialog.locator(".turn.user").first).to_have_text(first)
-    with page.expect_request(f"{live_server.url}/api/ask") as request:
+    with page.expect_request(f"{live_server.url}/api/ask/stream") as request:
         answer = ask_widget(
             page, dialog, "Is there a quota for women in the security forces there?"
         )
