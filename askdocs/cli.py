@@ -104,7 +104,9 @@ def ingest(
     ] = "local",
     ray_address: Annotated[
         str | None,
-        typer.Option("--ray-address", help="The Ray cluster [default: a local one]."),
+        typer.Option(
+            "--ray-address", help="The address of the Ray cluster (default: start a local one)."
+        ),
     ] = None,
 ) -> None:
     """Add new and changed documents to the index; unchanged files are not embedded again."""
