@@ -16,6 +16,7 @@ from typing import Any
 from askdocs.service.generation.check import check_sentence
 
 _MARK = re.compile(r"\[(\d+)\]")
+_LETTERS = re.compile(r"[A-Za-zÀ-ÿ]+")
 _OPENERS = frozenset(
     """a an the it its this that these those there they he she we in on at by for from to of
     with as yes no and but or so also both each all some most many during after before
@@ -32,7 +33,7 @@ class Finding:
 
 
 def _words(text: str) -> set[str]:
-    return {w.casefold() for w in re.findall(r"[A-Za-zÀ-ÿ]+", text)}
+    return {w.casefold() for w in _LETTERS.findall(text)}
 
 
 def _digits(text: str) -> set[str]:
@@ -52,7 +53,7 @@ def audit_sentence(sentence: str, sources: dict[int, str]) -> Finding:
     claim = _MARK.sub(" ", sentence)
     for number in sorted(_digits(claim) - _digits(text)):
         problems.append(f"number {number} not in the cited sources")
-    words, tokens = _words(text), re.findall(r"[A-Za-zÀ-ÿ]+", re.sub(r"<[^>]*>", " ", claim))
+    words, tokens = _words(text), _LETTERS.findall(re.sub(r"<[^>]*>", " ", claim))
     for i, token in enumerate(tokens):
         if token[0].isupper() and token.casefold() not in words:
             if i == 0 and token.casefold() in _OPENERS:

@@ -84,8 +84,12 @@ class Verdict:
 def normalise(text: str) -> str:
     """Text as the check compares it: NFKC, straight quotes and dashes, no thousands
     separators, white space collapsed, case-folded."""
-    text = unicodedata.normalize("NFKC", _THOUSANDS.sub("", text)).translate(_QUOTES)
-    return re.sub(r"\s+", " ", text).casefold().strip()
+    return re.sub(r"\s+", " ", _straighten(text)).casefold().strip()
+
+
+def _straighten(text: str) -> str:
+    # NFKC, no thousands separators, straight quotes and dashes.
+    return unicodedata.normalize("NFKC", _THOUSANDS.sub("", text)).translate(_QUOTES)
 
 
 def is_decline(sentence: str) -> bool:
@@ -97,7 +101,7 @@ def is_decline(sentence: str) -> bool:
 def facts(claim: str) -> list[str]:
     """What must appear verbatim in the cited sources: numbers, number words, names (see the
     module docstring), each normalised; "not" stands for any negation."""
-    text = unicodedata.normalize("NFKC", _THOUSANDS.sub("", claim)).translate(_QUOTES)
+    text = _straighten(claim)
     found = list(_NUMBER.findall(text))
     for word in _WORD.findall(text):
         folded = word.casefold()

@@ -102,7 +102,8 @@ def answer_events(
     def judge(sentences: list[str]) -> Iterator[Delta]:
         nonlocal dropped
         for sentence in sentences:
-            if is_decline(sentence) or normalise(sentence) in said:
+            key = normalise(sentence)
+            if is_decline(sentence) or key in said:
                 continue  # "the sources don't answer", or a repeat (small models loop)
             verdict = check_sentence(sentence, texts)
             if not verdict.ok:
@@ -111,7 +112,7 @@ def answer_events(
                 continue
             yield Delta(sentence if not kept else f" {sentence}")
             kept.append(sentence)
-            said.add(normalise(sentence))
+            said.add(key)
             cited.update(verdict.cited)
 
     splitter = SentenceSplitter()

@@ -21,6 +21,7 @@ from pydantic import TypeAdapter
 from starlette.concurrency import iterate_in_threadpool
 
 from askdocs.errors import AskdocsError
+from askdocs.service.answerer.pipeline import Citation
 from askdocs.service.conversation import Turn
 from askdocs.service.deps import AnswererDep
 from askdocs.service.errors import public
@@ -35,6 +36,10 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _CITATIONS = TypeAdapter(list[CitationOut])
 
 
+def _citations_out(citations: list[Citation]) -> list[CitationOut]:
+    return [CitationOut(**asdict(c)) for c in citations]
+
+
 def response_of(reply: Reply) -> AskResponse:
     """The JSON body of an answer."""
     return AskResponse(
@@ -42,7 +47,7 @@ def response_of(reply: Reply) -> AskResponse:
         abstained=reply.abstained,
         mode=reply.mode,
         dropped=reply.dropped,
-        citations=[CitationOut(**asdict(c)) for c in reply.citations],
+        citations=_citations_out(reply.citations),
     )
 
 
@@ -61,8 +66,8 @@ def sse(name: str, data: object) -> str:
 def event_text(event: Event) -> str:
     """An answer event as the stream sends it."""
     if isinstance(event, Sources):
-        citations = [CitationOut(**asdict(c)) for c in event.citations]
-        return sse("citations", {"citations": _CITATIONS.dump_python(citations, mode="json")})
+        citations = _CITATIONS.dump_python(_citations_out(event.citations), mode="json")
+        return sse("citations", {"citations": citations})
     if isinstance(event, Delta):
         return sse("delta", {"text": event.text})
     return sse("done", response_of(event.reply).model_dump(mode="json"))
