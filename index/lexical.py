@@ -100,13 +100,10 @@ class LexicalIndex:
         """Write the index as bm25s's JSON and .npy files (no pickle) plus the id lists."""
         folder.mkdir(parents=True, exist_ok=True)
         (folder / _IDS_FILE).write_text(json.dumps(self.ids))
-        if self.bm25 is None or self.documents is None:
-            if self.terms is not None:
-                self.terms.save(folder / TERMS_DIR)
-            return
-        self.bm25.save(str(folder), allow_pickle=False)
-        self.documents.save(str(folder / _DOCUMENTS_DIR), allow_pickle=False)
-        (folder / _OWNERS_FILE).write_text(json.dumps(self.owners.tolist()))
+        if self.bm25 is not None and self.documents is not None:
+            self.bm25.save(str(folder), allow_pickle=False)
+            self.documents.save(str(folder / _DOCUMENTS_DIR), allow_pickle=False)
+            (folder / _OWNERS_FILE).write_text(json.dumps(self.owners.tolist()))
         if self.terms is not None:
             self.terms.save(folder / TERMS_DIR)
 

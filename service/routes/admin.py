@@ -137,16 +137,7 @@ def upload_documents(
     # The pending folder settles the files by what the index then holds, whatever happens:
     # here on a refused file, else when the job has run (or is cancelled at shutdown).
     pending = PendingChange(settings.index)
-    try:
-        docs: list[Document] = []
-        for upload, name in zip(files, names, strict=True):
-            staged = pending.path(name)
-            _save(upload, staged)
-            docs.append(_load(upload, staged, folder / name))
-        pending.record({name: doc.content_hash for name, doc in zip(names, docs, strict=True)})
-    except BaseException:
-        pending.close()
-        raise
+    docs: list[Document] = []
 
     def ingest() -> dict[str, Any]:
         with pending, _WRITES:
@@ -155,6 +146,11 @@ def upload_documents(
         return _uploaded(docs, names, report).model_dump()
 
     try:
+        for upload, name in zip(files, names, strict=True):
+            staged = pending.path(name)
+            _save(upload, staged)
+            docs.append(_load(upload, staged, folder / name))
+        pending.record({name: doc.content_hash for name, doc in zip(names, docs, strict=True)})
         job = jobs.submit(ingest, cancel=pending.close)
     except BaseException:
         pending.close()
