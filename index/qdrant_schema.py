@@ -35,15 +35,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from askdocs.errors import MissingExtraError
+from askdocs.index.lexical_terms import K1, B  # the embedded index's BM25 parameters
 from askdocs.settings import Settings
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
     from qdrant_client.http import models
 
-# bm25s's defaults (bm25s.BM25()), which the embedded index is built with.
-K1 = 1.5
-B = 0.75
 DENSE = "dense"
 SPARSE = "bm25"
 TERMS = "terms"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from askdocs.index.backend import location
 from askdocs.index.embedder import Embedder
 from askdocs.index.embedding_inputs import embedding_inputs
+from askdocs.index.ingest_plan import changed_documents, removed_ids
 from askdocs.index.ingest_report import FormatStats, IngestReport
 from askdocs.index.lexical import tokenize
 from askdocs.index.manifest import Manifest
@@ -112,25 +113,9 @@ def ingest_documents(
         manifest = Manifest(**meta.manifest)
         check_compatible(manifest, embedder, settings, location(settings))
     stored = _stored(client, names)
-    wanted_ids = set(remove_ids)
-    to_write: list[Document] = []
     seen: set[str] = set()
-    for doc in docs:
-        if doc.source in seen:
-            continue
-        seen.add(doc.source)
-        previous = stored.get(doc.source)
-        if previous is not None and previous[1] == doc.content_hash:
-            report.unchanged += 1
-            continue
-        (report.updated if previous else report.added).append(doc.source)
-        to_write.append(doc)
-    for source, (doc_id, _) in stored.items():
-        if doc_id in wanted_ids or (
-            remove_if is not None and source not in seen and remove_if(source)
-        ):
-            report.removed.append(source)
-            wanted_ids.add(doc_id)
+    to_write = list(changed_documents(docs, stored, seen, report))
+    wanted_ids = removed_ids(stored, seen, remove_ids, remove_if, report)
     report.version = names.chunks
     if meta is not None and to_write:
         check_backend(Manifest(**meta.manifest), embedder, location(settings))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from askdocs.errors import CorruptIndexError, IndexLockedError
 from askdocs.index.embedder import Embedder
+from askdocs.index.ingest_plan import changed_documents, removed_ids
 from askdocs.index.ingest_report import FormatStats, IngestReport
 from askdocs.index.layout import (
     STORE,
@@ -189,15 +190,7 @@ def ingest_documents(
 
             seen_sources: set[str] = set()
             batch: list[Document] = []
-            for doc in docs:
-                if doc.source in seen_sources:
-                    continue
-                seen_sources.add(doc.source)
-                previous = stored.get(doc.source)
-                if previous is not None and previous[1] == doc.content_hash:
-                    report.unchanged += 1
-                    continue
-                (report.updated if previous else report.added).append(doc.source)
+            for doc in changed_documents(docs, stored, seen_sources, report):
                 batch.append(doc)
                 if sum(len(d.text) for d in batch) >= STREAM_CHARACTERS:
                     writing = writing or new_version(embedding=True)
@@ -206,12 +199,7 @@ def ingest_documents(
             if batch:
                 writing = writing or new_version(embedding=True)
                 writing.add(batch)
-            wanted_ids = set(remove_ids)
-            for source, (doc_id, _) in stored.items():
-                gone = remove_if is not None and source not in seen_sources and remove_if(source)
-                if doc_id in wanted_ids or gone:
-                    report.removed.append(source)
-                    wanted_ids.add(doc_id)
+            wanted_ids = removed_ids(stored, seen_sources, remove_ids, remove_if, report)
             if writing is None and not report.removed and live is not None:
                 report.documents, report.chunks = old_store.count() if old_store else (0, 0)
                 report.version = live.name  # nothing changed: no new version
