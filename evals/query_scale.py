@@ -9,7 +9,8 @@ vocabulary with real term statistics. They go through the real ingest (cleaning,
 the model's tokenizer, SQLite, FAISS, BM25) with one change: chunk and sentence vectors come from
 `SyntheticEmbedder`, clustered unit vectors derived from each text's hash (evals/scale.py's
 distribution), so 100,000 chunks take minutes, not hours. Queries are the corpus's queries,
-embedded by the real model. FAISS searches on one thread, as in the service (service/app.py).
+embedded by the real model, set up as the service sets it up (`Embedder.from_settings(...,
+concurrent=True)`; FAISS searches each query on one thread, index/vectors.py).
 
 An index already at `--index` is reused (delete it to rebuild). Figures, each the median over
 `--runs` runs of the p50 over the queries, in milliseconds:
@@ -120,14 +121,11 @@ def measure(
 ) -> dict[str, float]:
     """Median over `runs` of each figure (see the module's docstring); `embedder` embeds the
     questions (default: the settings' one)."""
-    import faiss
-
     from askdocs.index.collection import Collection
     from askdocs.service.answerer import Answerer
 
-    faiss.omp_set_num_threads(1)  # as the service searches (service/app.py)
     settings = Settings(index=index)
-    embedder = embedder or Embedder.from_settings(settings)
+    embedder = embedder or Embedder.from_settings(settings, concurrent=True)
     collection = Collection.from_settings(settings, embedder, check=False)
     answerer = Answerer(collection, settings)
     answerer.answer("warm-up question")

@@ -59,6 +59,8 @@ class Embedder:
 
     `backend` is the backend asked for; `backend_in_use` the one the loaded model runs on.
     `cache_dir` holds ONNX exports (default: `onnx_cache_dir()`); `exporter` makes them.
+    `concurrent`: the embedder serves several requests at once (the service), so the ONNX
+    session's threads do not busy-wait between runs.
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class Embedder:
         backend: EmbeddingBackend = DEFAULT_BACKEND,
         cache_dir: Path | None = None,
         exporter: OnnxExporter | None = None,
+        concurrent: bool = False,
     ) -> None:
         if backend not in BACKENDS:
             raise ModelError(
@@ -78,6 +81,7 @@ class Embedder:
         self.backend: EmbeddingBackend = backend
         self.cache_dir = cache_dir
         self.exporter = exporter or OnnxExporter()
+        self.concurrent = concurrent
         self._runtime: Runtime | None = None
         self._lock = threading.Lock()
         # The tokenizer is not thread-safe: an upload being embedded and a query being answered
@@ -86,9 +90,15 @@ class Embedder:
         self._queries = QueryCache(_QUERY_CACHE_SIZE)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Embedder:
-        """The embedder `settings` ask for: model, batch size and backend."""
-        return cls(settings.model, settings.embed_batch_size, settings.embedding_backend)
+    def from_settings(cls, settings: Settings, concurrent: bool = False) -> Embedder:
+        """The embedder `settings` ask for: model, batch size and backend. `concurrent`: for a
+        service, where several requests embed at once (see `OnnxRuntime`'s `spin`)."""
+        return cls(
+            settings.model,
+            settings.embed_batch_size,
+            settings.embedding_backend,
+            concurrent=concurrent,
+        )
 
     @property
     def model(self) -> Runtime:
@@ -107,7 +117,7 @@ class Embedder:
         int8 = self.backend == "onnx-int8"
         try:
             with self.exporter.exported(path, self.cache_dir or onnx_cache_dir(), int8) as folder:
-                return OnnxRuntime(folder, int8)
+                return OnnxRuntime(folder, int8, spin=not self.concurrent)
         except ExportError as exc:
             log.warning(
                 "embedding model %s cannot run on the %s backend (%s); using torch instead",

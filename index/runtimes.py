@@ -98,7 +98,10 @@ class TorchRuntime:
 class OnnxRuntime:
     """An exported transformer on onnxruntime; tokenising, pooling and normalising around it."""
 
-    def __init__(self, folder: Path, int8: bool) -> None:
+    def __init__(self, folder: Path, int8: bool, spin: bool = True) -> None:
+        """`spin`: let onnxruntime's worker threads busy-wait for the next run. That suits one
+        caller feeding batch after batch (ingest); in a service answering several requests at
+        once the spinning threads take the cores the other requests need (README, Performance)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -110,6 +113,8 @@ class OnnxRuntime:
         self.lower: bool = bool(meta["do_lower_case"])
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if not spin:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(folder / (INT8_FILE if int8 else FP32_FILE)),
             options,

@@ -10,6 +10,8 @@ so `load` searches an index exactly as it was built to be searched.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import faiss
@@ -189,12 +191,30 @@ class VectorIndex:
         k = min(k, len(self))
         x = query.reshape(1, -1).astype(np.float32)
         params = self._search_parameters(k)
-        if params is None:
-            scores, ids = self.index.search(x, k)
-        else:
-            scores, ids = self.index.search(x, k, params=params)
+        with _one_thread():
+            if params is None:
+                scores, ids = self.index.search(x, k)
+            else:
+                scores, ids = self.index.search(x, k, params=params)
         found = ids[0] >= 0  # FAISS pads with -1 when it finds fewer than k
         return Ranking(ids[0][found].astype(np.int64), scores[0][found].astype(np.float64))
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """FAISS on one OpenMP thread in the calling thread, for one query's search.
+
+    A single query gains nothing from FAISS's threads and loses much: a flat search measured
+    4-10x slower with 2 than with 1, and idle OpenMP threads spin afterwards, taking the cores
+    concurrent requests need (a service's ask cost ~24 ms of CPU instead of ~12: README,
+    Performance). OpenMP's thread count is per thread, so it is set here, where the search
+    runs, not once at start-up; the caller's own setting (an index build's) is restored."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def _ivf_cells(count: int) -> int:

@@ -43,12 +43,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        import faiss
-
-        # Requests search one query each, from several threads at once: FAISS's own threads
-        # only add contention there (a flat search measured 4-10x slower with 2 than with 1).
-        faiss.omp_set_num_threads(1)
-        model = embedder or Embedder.from_settings(settings)
+        model = embedder or Embedder.from_settings(settings, concurrent=True)
         holder = CollectionHolder(settings, model)
         model.encode_query("warm-up")  # load the model before the first request
         # What a crash (kill -9, power loss) left: unfinished versions, interrupted uploads.

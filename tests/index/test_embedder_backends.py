@@ -231,3 +231,20 @@ def test_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Embedder().backend == Settings().embedding_backend
     monkeypatch.setenv("ASKDOCS_EMBEDDING_BACKEND", "torch")
     assert Settings().embedding_backend == "torch"
+
+
+def test_a_concurrent_embedder_does_not_spin_and_embeds_the_same(
+    onnx_cache: Path, onnx_embedder: Embedder
+) -> None:
+    """The service's embedder (`concurrent=True`) keeps onnxruntime's threads from busy-waiting
+    between runs, and that changes nothing in the vectors."""
+    onnx_embedder.encode(["export the fp32 model first"])
+    concurrent = Embedder(backend="onnx", cache_dir=onnx_cache, concurrent=True)
+    texts = ["How are passwords stored?", "They are hashed with Argon2id before storage."]
+    assert np.array_equal(concurrent.encode(texts), onnx_embedder.encode(texts))
+    spinning = "session.intra_op.allow_spinning"
+    quiet = concurrent.model.session.get_session_options()  # type: ignore[attr-defined]
+    assert quiet.get_session_config_entry(spinning) == "0"
+    busy = onnx_embedder.model.session.get_session_options()  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match="does not have configuration"):
+        busy.get_session_config_entry(spinning)  # onnxruntime's default: spinning

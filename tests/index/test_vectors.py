@@ -175,3 +175,41 @@ def test_an_index_suits_a_size_while_build_would_make_the_same_kind() -> None:
     ivf = VectorIndex(flat.index, IVF, {"nlist": 1024, "nprobe": 32})
     assert ivf.suits(60_000) and not ivf.suits(200_000)  # more cells wanted: retrained
     assert not VectorIndex(flat.index, HNSW, {}).suits(11)  # HNSW cannot remove: rebuilt
+
+
+def test_a_query_searches_on_one_thread_and_keeps_the_callers_setting(
+    flat: VectorIndex, data: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> None:
+    """OpenMP's thread count is per thread: a search sets it to 1 in the thread that searches
+    (a service's request threads never saw a setting made at start-up) and restores it."""
+    import threading
+
+    import faiss
+
+    seen: list[int] = []
+
+    class Recording:
+        """The flat index, noting OpenMP's thread count when FAISS is asked to search."""
+
+        ntotal = flat.index.ntotal
+
+        def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+            seen.append(faiss.omp_get_max_threads())
+            return flat.index.search(x, k)
+
+    recording = VectorIndex(Recording(), FLAT, {})  # type: ignore[arg-type]
+    query = data[2][0]
+    found: list[list[tuple[int, float]]] = []
+    after: list[int] = []
+
+    def request() -> None:
+        faiss.omp_set_num_threads(2)
+        found.append(recording.search(query, 5))
+        after.append(faiss.omp_get_max_threads())
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    thread.join()
+    assert seen == [1]
+    assert after == [2]
+    assert found == [flat.search(query, 5)]
