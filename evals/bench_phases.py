@@ -77,7 +77,7 @@ def phase_ingest(corpus: Path, index: Path, limit: int | None) -> IngestFigures:
 
     settings = Settings(index=index)
     embedder = Embedder.from_settings(settings)
-    embedder.encode_query("warm-up")  # the model load is cold start, not ingest
+    embedder.encode(["warm-up"])  # the model's load is cold start, not ingest
     started = time.perf_counter()
     docs = corpus_documents(corpus, limit)
     loading = time.perf_counter() - started

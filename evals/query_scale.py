@@ -10,7 +10,7 @@ the model's tokenizer, SQLite, FAISS, BM25) with one change: chunk and sentence 
 `SyntheticEmbedder`, clustered unit vectors derived from each text's hash (evals/scale.py's
 distribution), so 100,000 chunks take minutes, not hours. Queries are the corpus's queries,
 embedded by the real model, set up as the service sets it up (`Embedder.from_settings(...,
-concurrent=True)`; FAISS searches each query on one thread, index/vectors.py).
+serving=True)`; FAISS searches each query on one thread, index/vectors.py).
 
 An index already at `--index` is reused (delete it to rebuild). Figures, each the median over
 `--runs` runs of the p50 over the queries, in milliseconds:
@@ -125,7 +125,7 @@ def measure(
     from askdocs.service.answerer import Answerer
 
     settings = Settings(index=index)
-    embedder = embedder or Embedder.from_settings(settings, concurrent=True)
+    embedder = embedder or Embedder.from_settings(settings, serving=True)
     collection = Collection.from_settings(settings, embedder, check=False)
     answerer = Answerer(collection, settings)
     answerer.answer("warm-up question")

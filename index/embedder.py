@@ -1,6 +1,6 @@
 """Sentence-transformers embedder: loaded on first use, normalised vectors, batched.
 
-Three backends compute the same vectors:
+Four backends compute the same vectors:
 
 - ``onnx``: the model's transformer, exported once to ONNX and run with onnxruntime; texts are
   tokenised with `tokenizers`, pooled and L2-normalised in numpy. Loading it imports neither
@@ -8,6 +8,10 @@ Three backends compute the same vectors:
 - ``onnx-int8``: the same graph with weights quantised to int8 (dynamic, per channel): faster,
   vectors within quantisation noise of torch's (cosine ~0.98-0.99).
 - ``torch``: sentence-transformers on PyTorch, as the model was trained.
+- ``torch-bf16``: the transformer on PyTorch in bfloat16, tokenised and pooled as on ONNX: about
+  twice as fast as float32 where the CPU computes bfloat16 natively, vectors within cosine
+  0.9999 of float32's. Documents are embedded this way by default on such CPUs
+  (`document_backend`); questions keep `embedding_backend`, so the service never loads torch.
 
 The parts: `onnx_export` makes and caches the export, `runtimes` runs the model either way,
 `pooling` pools token vectors, `query_cache` remembers recent queries. When the export or the
@@ -29,6 +33,7 @@ from askdocs.index.model_source import quiet_offline, resolve_model
 from askdocs.index.onnx_export import OnnxExporter, onnx_cache_dir
 from askdocs.index.query_cache import QueryCache
 from askdocs.index.runtimes import (
+    Bf16Runtime,
     OnnxRuntime,
     Runtime,
     SpanEncoder,
@@ -38,7 +43,15 @@ from askdocs.index.runtimes import (
 )
 from askdocs.settings import PACKAGED_MODEL, EmbeddingBackend, Settings
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "Embedder", "onnx_cache_dir", "resolve_model"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "Embedder",
+    "document_backend",
+    "native_bf16",
+    "onnx_cache_dir",
+    "resolve_model",
+]
 
 log = logging.getLogger("askdocs.embedder")
 
@@ -58,8 +71,10 @@ class Embedder:
     """Turns texts into L2-normalised float32 vectors with one sentence-transformers model.
 
     `backend` is the backend asked for; `backend_in_use` the one the loaded model runs on.
-    `cache_dir` holds ONNX exports (default: `onnx_cache_dir()`); `exporter` makes them.
-    `concurrent`: the embedder serves several requests at once (the service), so the ONNX
+    `document_backend` (default: `backend`) embeds documents and `backend` questions
+    (`encode_query`); `backend_in_use`, `model` and everything but `encode_query` are the
+    documents'. `cache_dir` holds ONNX exports (default: `onnx_cache_dir()`); `exporter` makes
+    them. `serving`: the embedder serves several requests at once (the service), so the ONNX
     session's threads do not busy-wait between runs.
     """
 
@@ -70,19 +85,23 @@ class Embedder:
         backend: EmbeddingBackend = DEFAULT_BACKEND,
         cache_dir: Path | None = None,
         exporter: OnnxExporter | None = None,
-        concurrent: bool = False,
+        serving: bool = False,
+        document_backend: EmbeddingBackend | None = None,
     ) -> None:
-        if backend not in BACKENDS:
-            raise ModelError(
-                f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}"
-            )
+        for name in (backend, document_backend or backend):
+            if name not in BACKENDS:
+                raise ModelError(
+                    f"unknown embedding backend {name!r}; choose one of {', '.join(BACKENDS)}"
+                )
         self.model_name = model
         self.batch_size = batch_size
         self.backend: EmbeddingBackend = backend
         self.cache_dir = cache_dir
         self.exporter = exporter or OnnxExporter()
-        self.concurrent = concurrent
+        self.document_backend: EmbeddingBackend = document_backend or backend
+        self.serving = serving
         self._runtime: Runtime | None = None
+        self._query_runtime: Runtime | None = None
         self._lock = threading.Lock()
         # The tokenizer is not thread-safe: an upload being embedded and a query being answered
         # must take turns, one batch at a time, so queries are never starved.
@@ -90,52 +109,76 @@ class Embedder:
         self._queries = QueryCache(_QUERY_CACHE_SIZE)
 
     @classmethod
-    def from_settings(cls, settings: Settings, concurrent: bool = False) -> Embedder:
-        """The embedder `settings` ask for: model, batch size and backend. `concurrent`: for a
-        service, where several requests embed at once (see `OnnxRuntime`'s `spin`)."""
+    def from_settings(cls, settings: Settings, serving: bool = False) -> Embedder:
+        """The embedder `settings` ask for: model, batch size, backends (`document_backend`).
+        `serving`: for the service, where several requests embed at once and uploads are
+        embedded with the questions' backend, so it loads one runtime only."""
         return cls(
             settings.model,
             settings.embed_batch_size,
             settings.embedding_backend,
-            concurrent=concurrent,
+            serving=serving,
+            document_backend=settings.embedding_backend if serving else document_backend(settings),
         )
 
     @property
     def model(self) -> Runtime:
-        """The loaded model (loaded on first use, once, thread-safely)."""
+        """The loaded model for documents (loaded on first use, once, thread-safely)."""
         if self._runtime is None:
             with self._lock:
                 if self._runtime is None:
-                    self._runtime = self._load()
+                    self._runtime = self._load(self.document_backend)
         return self._runtime
 
-    def _load(self) -> Runtime:
+    @property
+    def query_model(self) -> Runtime:
+        """The loaded model for questions: `model` itself when both backends are one."""
+        if self.backend == self.document_backend:
+            return self.model
+        if self._query_runtime is None:
+            with self._lock:
+                if self._query_runtime is None:
+                    self._query_runtime = self._load(self.backend)
+        return self._query_runtime
+
+    def _load(self, backend: EmbeddingBackend) -> Runtime:
         path = resolve_model(self.model_name)
-        if self.backend == "torch":
+        if backend == "torch":
             return TorchRuntime(path)
         quiet_offline()
-        int8 = self.backend == "onnx-int8"
+        if backend == "torch-bf16":
+            try:
+                return Bf16Runtime(path)
+            except ExportError as exc:
+                log.warning(
+                    "embedding model %s cannot run on the torch-bf16 backend (%s); "
+                    "using torch instead",
+                    path,
+                    exc,
+                )
+                return TorchRuntime(path)
+        int8 = backend == "onnx-int8"
         try:
             with self.exporter.exported(path, self.cache_dir or onnx_cache_dir(), int8) as folder:
-                return OnnxRuntime(folder, int8, spin=not self.concurrent)
+                return OnnxRuntime(folder, int8, spin=not self.serving)
         except ExportError as exc:
             log.warning(
                 "embedding model %s cannot run on the %s backend (%s); using torch instead",
                 path,
-                self.backend,
+                backend,
                 exc,
             )
         except ImportError as exc:
             raise ModelError(
-                f"the {self.backend} embedding backend needs onnxruntime and onnx: "
+                f"the {backend} embedding backend needs onnxruntime and onnx: "
                 f"pip install onnxruntime onnx ({exc})"
             ) from exc
         return TorchRuntime(path)
 
     @property
     def backend_in_use(self) -> str:
-        """The backend the model runs on ("onnx", "onnx-int8" or "torch"): `backend`, unless
-        the ONNX export failed and it fell back to torch. Loads the model."""
+        """The backend documents are embedded on: `document_backend`, unless the export (or,
+        for torch-bf16, the model's shape) failed and it fell back to torch. Loads the model."""
         return self.model.backend
 
     @property
@@ -240,6 +283,35 @@ class Embedder:
         cached = self._queries.get(query)
         if cached is not None:
             return cached
-        vector: np.ndarray = self.encode([query])[0]
+        vector: np.ndarray
+        if self.backend == self.document_backend:
+            vector = self.encode([query])[0]
+        else:
+            model = self.query_model
+            with self._use_lock:
+                vector = model.encode([query])[0]
         self._queries.put(query, vector)
         return vector
+
+
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), as Linux reports it.
+    Elsewhere False: bfloat16 emulated in software is slower than float32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+
+
+def document_backend(settings: Settings) -> EmbeddingBackend:
+    """The backend documents are embedded on: `settings.document_embedding_backend`; "auto" is
+    torch-bf16 on a CPU with native bfloat16 unless the questions' backend is int8 (whose
+    vectors would then differ from the documents' by more than rounding), else the questions'
+    backend."""
+    chosen = settings.document_embedding_backend
+    if chosen != "auto":
+        return chosen
+    if settings.embedding_backend != "onnx-int8" and native_bf16():
+        return "torch-bf16"
+    return settings.embedding_backend

@@ -20,10 +20,15 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from askdocs.errors import ExportError
 from askdocs.index.model_source import load_sentence_transformer
 from askdocs.index.pooling import POOLING_MODES
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from transformers import PreTrainedModel
 
 log = logging.getLogger("askdocs.embedder")
 
@@ -53,10 +58,10 @@ def export_key(path: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def export_onnx(path: str, folder: Path) -> None:
-    """Export the model at `path` into `folder`: the fp32 graph, tokenizer.json and metadata."""
-    st = load_sentence_transformer(path)
-    import torch
+def describe(st: SentenceTransformer, path: str) -> tuple[PreTrainedModel, dict[str, Any]]:
+    """The transformers model inside `st` and what running it outside sentence-transformers
+    needs (the export's metadata: dimension, max_seq_length, pooling, lower-casing, padding).
+    ExportError when `st` is not Transformer → Pooling (→ Normalize) with a fast tokenizer."""
     from transformers import PreTrainedModel
 
     names = [type(m).__name__ for m in st]
@@ -75,8 +80,28 @@ def export_onnx(path: str, folder: Path) -> None:
     auto_model = transformer.auto_model
     if not isinstance(auto_model, PreTrainedModel):
         raise ExportError("the Transformer module holds no transformers model")
-    model: PreTrainedModel = auto_model
-    model.train(False)  # inference mode: no dropout
+    meta = {
+        "format": EXPORT_FORMAT,
+        "source": str(Path(path).resolve()),
+        "dimension": int(dimension),
+        "max_seq_length": int(max_length),
+        "pooling": mode,
+        "do_lower_case": bool(getattr(transformer, "do_lower_case", False)),
+        "pad_id": int(tokenizer.pad_token_id or 0),
+        "pad_token": str(tokenizer.pad_token),
+        "padding_side": str(tokenizer.padding_side),
+    }
+    auto_model.train(False)  # inference mode: no dropout
+    return auto_model, meta
+
+
+def export_onnx(path: str, folder: Path) -> None:
+    """Export the model at `path` into `folder`: the fp32 graph, tokenizer.json and metadata."""
+    st = load_sentence_transformer(path)
+    import torch
+
+    model, meta = describe(st, path)
+    tokenizer = st.tokenizer
     with contextlib.suppress(AttributeError, ValueError):
         model.set_attn_implementation("eager")  # plain ops that onnxruntime fuses well
     sample = tokenizer(["a short text", "a somewhat longer sample text"], padding=True)
@@ -105,17 +130,6 @@ def export_onnx(path: str, folder: Path) -> None:
             dynamo=False,
         )
     tokenizer.backend_tokenizer.save(str(folder / TOKENIZER_FILE))
-    meta = {
-        "format": EXPORT_FORMAT,
-        "source": str(Path(path).resolve()),
-        "dimension": int(dimension),
-        "max_seq_length": int(max_length),
-        "pooling": mode,
-        "do_lower_case": bool(getattr(transformer, "do_lower_case", False)),
-        "pad_id": int(tokenizer.pad_token_id or 0),
-        "pad_token": str(tokenizer.pad_token),
-        "padding_side": str(tokenizer.padding_side),
-    }
     (folder / META_FILE).write_text(json.dumps(meta, indent=2))
 
 

@@ -102,12 +102,22 @@ def check_compatible(
         )
 
 
+# Backends whose vectors are the model's own to within rounding (cosine >= 0.9999 to float32):
+# an index may hold vectors of any of them. int8 differs by quantisation noise (~0.99).
+FULL_PRECISION = ("torch", "onnx", "torch-bf16")
+
+
+def same_vectors(built: str, running: str) -> bool:
+    """Whether vectors from backend `running` may join an index built with `built`."""
+    return built == running or (built in FULL_PRECISION and running in FULL_PRECISION)
+
+
 def check_backend(manifest: Manifest, embedder: Embedder, root: Path | str) -> None:
-    """Refuse to add vectors made by another backend than the index's (call only when about
-    to embed: it loads the model). int8 vectors differ from the others by quantisation noise,
-    and the manifest says what made every vector of the version."""
+    """Refuse to add vectors made by a backend whose vectors differ from the index's by more
+    than rounding (call only when about to embed: it loads the model): int8 vectors differ
+    from the others by quantisation noise. The manifest names the backend of its last ingest."""
     backend = embedder.backend_in_use
-    if manifest.embedding_backend != backend:
+    if not same_vectors(manifest.embedding_backend, backend):
         raise IncompatibleIndexError(
             f"index at {root} was embedded with the {manifest.embedding_backend} backend; this "
             f"ingest runs {backend}. Set ASKDOCS_EMBEDDING_BACKEND={manifest.embedding_backend} "

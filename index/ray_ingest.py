@@ -18,7 +18,7 @@ import pickle
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from askdocs.index.ingest_report import IngestReport
 from askdocs.index.writer import ingest_documents
 from askdocs.ingest.documents import discover, load_documents, source_of
 from askdocs.ingest.models import Document
-from askdocs.settings import Settings
+from askdocs.settings import EmbeddingBackend, Settings
 
 # Documents written per backend write (a new version on the embedded backend).
 WRITE_BATCH = 500
@@ -59,11 +59,13 @@ def _parse(batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
 class EmbeddingActor:
     """A Ray actor holding one model: chunks documents as ingest does and embeds them."""
 
-    def __init__(self, settings_json: str, cache_dir: str | None) -> None:
+    def __init__(self, settings_json: str, cache_dir: str | None, backend: str) -> None:
         self.settings = Settings.model_validate_json(settings_json)
         s = self.settings
         folder = Path(cache_dir) if cache_dir else None
-        self.embedder = Embedder(s.model, s.embed_batch_size, s.embedding_backend, folder)
+        # Actors embed documents only, on the driver's documents' backend (`backend`).
+        chosen = cast(EmbeddingBackend, backend)
+        self.embedder = Embedder(s.model, s.embed_batch_size, chosen, folder)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
         docs = [pickle.loads(blob) for blob in batch["doc"]]
@@ -166,7 +168,11 @@ def _embed(
     blocks = max(actors, _blocks(len(items)))
     chunks = ray.data.from_items(items, override_num_blocks=blocks).map_batches(
         EmbeddingActor,
-        fn_constructor_kwargs={"settings_json": settings.model_dump_json(), "cache_dir": cache},
+        fn_constructor_kwargs={
+            "settings_json": settings.model_dump_json(),
+            "cache_dir": cache,
+            "backend": embedder.document_backend,
+        },
         batch_size=EMBED_BATCH,
         compute=ray.data.ActorPoolStrategy(size=actors),
     )

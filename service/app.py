@@ -43,7 +43,7 @@ def create_app(settings: Settings, embedder: Embedder | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        model = embedder or Embedder.from_settings(settings, concurrent=True)
+        model = embedder or Embedder.from_settings(settings, serving=True)
         holder = CollectionHolder(settings, model)
         model.encode_query("warm-up")  # load the model before the first request
         # What a crash (kill -9, power loss) left: unfinished versions, interrupted uploads.

@@ -92,6 +92,32 @@ def test_ingesting_with_another_backend_or_chunking_is_refused(
     assert len(ingest_paths(fake_index, [more], FakeEmbedder(), settings).added) == 1
 
 
+class Bf16Words(FakeEmbedder):
+    """Word hashing that says it ran in bfloat16, as a bf16 ingest's manifest would."""
+
+    @property
+    def backend_in_use(self) -> str:
+        return "torch-bf16"
+
+
+def test_full_precision_backends_share_an_index_and_int8_does_not(
+    fake_index: Path, tmp_path: Path
+) -> None:
+    """A bf16 ingest may add to an index built on onnx (and the service's fp32 uploads to a
+    bf16 one): their vectors differ by rounding; int8 is refused either way."""
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "pears.txt").write_text("Pears ripen after they are picked. " * 10)
+    settings = fake_settings(fake_index)
+    _rewrite(fake_index, embedding_backend="onnx")
+    assert len(ingest_paths(fake_index, [more], Bf16Words(), settings).added) == 1
+    assert _manifest(fake_index)["embedding_backend"] == "torch-bf16"
+    (more / "plums.txt").write_text("Plums are stone fruit. " * 10)
+    _rewrite(fake_index, embedding_backend="onnx-int8")
+    with pytest.raises(IncompatibleIndexError, match="embedded with the onnx-int8 backend"):
+        ingest_paths(fake_index, [more], Bf16Words(), settings)
+
+
 def test_another_bm25_tokenizer_is_refused_on_open(fake_index: Path) -> None:
     _rewrite(fake_index, lexical_tokenizer="whitespace")
     with pytest.raises(IncompatibleIndexError, match="tokenized otherwise"):
