@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -95,11 +95,11 @@ def ingest(
         ),
     ] = None,
     engine: Annotated[
-        str,
+        Literal["local", "ray"],
         typer.Option(
             "--engine",
             help="local, or ray: parse, chunk and embed on a Ray cluster (pip install "
-            "'askdocs[ray]').",
+            "'askdocs\\[ray]').",
         ),
     ] = "local",
     ray_address: Annotated[
@@ -110,8 +110,6 @@ def ingest(
     ] = None,
 ) -> None:
     """Add new and changed documents to the index; unchanged files are not embedded again."""
-    if engine not in ("local", "ray"):
-        raise typer.BadParameter("must be local or ray", param_hint="--engine")
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         # Nothing is written: a typo must not leave an empty index that then "works".

@@ -80,6 +80,9 @@ def test_cli_index_option_and_clear_errors(tmp_path: Path, cli_env: dict[str, st
     help_text = _run("--help", env=cli_env).stdout
     for command in ("ingest", "search", "ask", "serve"):
         assert command in help_text
+    bad_engine = _run("ingest", str(SAMPLE_CORPUS), "--engine", "spark", env=cli_env)
+    assert bad_engine.returncode == 2 and "'spark' is not one of 'local'" in bad_engine.stderr
+    assert "pip install 'askdocs[ray]'" in _run("ingest", "--help", env=cli_env).stdout
 
 
 @pytest.fixture
