@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import get_args
 
@@ -39,6 +40,7 @@ from askdocs.index.runtimes import (
     SpanEncoder,
     Spans,
     SpanVectors,
+    TokenRuntime,
     TorchRuntime,
 )
 from askdocs.settings import PACKAGED_MODEL, EmbeddingBackend, Settings
@@ -146,21 +148,8 @@ class Embedder:
         if backend == "torch":
             return TorchRuntime(path)
         quiet_offline()
-        if backend == "torch-bf16":
-            try:
-                return Bf16Runtime(path)
-            except ExportError as exc:
-                log.warning(
-                    "embedding model %s cannot run on the torch-bf16 backend (%s); "
-                    "using torch instead",
-                    path,
-                    exc,
-                )
-                return TorchRuntime(path)
-        int8 = backend == "onnx-int8"
         try:
-            with self.exporter.exported(path, self.cache_dir or onnx_cache_dir(), int8) as folder:
-                return OnnxRuntime(folder, int8, spin=not self.serving)
+            return self._load_outside_sentence_transformers(path, backend)
         except ExportError as exc:
             log.warning(
                 "embedding model %s cannot run on the %s backend (%s); using torch instead",
@@ -168,12 +157,23 @@ class Embedder:
                 backend,
                 exc,
             )
+        return TorchRuntime(path)
+
+    def _load_outside_sentence_transformers(
+        self, path: str, backend: EmbeddingBackend
+    ) -> TokenRuntime:
+        """The ONNX or bfloat16 runtime; ExportError when the model does not fit that path."""
+        if backend == "torch-bf16":
+            return Bf16Runtime(path)
+        int8 = backend == "onnx-int8"
+        try:
+            with self.exporter.exported(path, self.cache_dir or onnx_cache_dir(), int8) as folder:
+                return OnnxRuntime(folder, int8, spin=not self.serving)
         except ImportError as exc:
             raise ModelError(
                 f"the {backend} embedding backend needs onnxruntime and onnx: "
                 f"pip install onnxruntime onnx ({exc})"
             ) from exc
-        return TorchRuntime(path)
 
     @property
     def backend_in_use(self) -> str:
@@ -285,6 +285,7 @@ class Embedder:
             return cached
         vector: np.ndarray
         if self.backend == self.document_backend:
+            # Through `encode`, which embedders without a model (tests, evals) override.
             vector = self.encode([query])[0]
         else:
             model = self.query_model
@@ -294,6 +295,7 @@ class Embedder:
         return vector
 
 
+@cache
 def native_bf16() -> bool:
     """Whether this CPU computes bfloat16 natively (AVX-512 BF16 or AMX), as Linux reports it.
     Elsewhere False: bfloat16 emulated in software is slower than float32."""

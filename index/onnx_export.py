@@ -95,6 +95,12 @@ def describe(st: SentenceTransformer, path: str) -> tuple[PreTrainedModel, dict[
     return auto_model, meta
 
 
+def model_inputs(st: SentenceTransformer) -> list[str]:
+    """The inputs the model's forward pass takes, of those its tokenizer makes, in order."""
+    made = st.tokenizer("a text")
+    return [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in made]
+
+
 def export_onnx(path: str, folder: Path) -> None:
     """Export the model at `path` into `folder`: the fp32 graph, tokenizer.json and metadata."""
     st = load_sentence_transformer(path)
@@ -105,7 +111,7 @@ def export_onnx(path: str, folder: Path) -> None:
     with contextlib.suppress(AttributeError, ValueError):
         model.set_attn_implementation("eager")  # plain ops that onnxruntime fuses well
     sample = tokenizer(["a short text", "a somewhat longer sample text"], padding=True)
-    inputs = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
+    inputs = model_inputs(st)
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self) -> None:

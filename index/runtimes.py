@@ -221,18 +221,17 @@ class Bf16Runtime(TokenRuntime):
     def __init__(self, path: str) -> None:
         import torch
 
-        from askdocs.index.onnx_export import describe
+        from askdocs.index.onnx_export import describe, model_inputs
 
         st = load_sentence_transformer(path)
         model, meta = describe(st, path)
         module: torch.nn.Module = model  # transformers' typing of `to` hides Module's dtype form
         module.to(dtype=torch.bfloat16)  # in place
         self.model = model
-        tokenizer = st.tokenizer
-        inputs = set(tokenizer("a text").keys()) & {"input_ids", "attention_mask", "token_type_ids"}
         # oneDNN keeps work buffers per input shape: batch lengths in steps of 16 make ~16 shapes
         # instead of ~250 (peak RSS of a 500-abstract ingest 1.40 GB -> 1.03 GB, same speed).
-        super().__init__(meta, tokenizer.backend_tokenizer.to_str(), inputs, pad_to_multiple_of=16)
+        tokenizer = st.tokenizer.backend_tokenizer.to_str()
+        super().__init__(meta, tokenizer, set(model_inputs(st)), pad_to_multiple_of=16)
 
     def _forward(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         import torch
