@@ -1,13 +1,18 @@
 """What ingest gives the model: documents chunked, each chunk after its context, and the answer
-sentences whose vectors are pooled from the chunk's pass (index/writer.py embeds and stores
-them; evals/embed_speed.py times exactly this input)."""
+sentences whose vectors are pooled from the chunk's pass; `chunk_and_embed`, the step both
+writers (index/version_writer.py, index/qdrant_writer.py) run before storing. evals/embed_speed.py
+times exactly this input."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from askdocs.index.embedder import Embedder
+import numpy as np
+
+from askdocs.index.embedder import Embedder, Progress
+from askdocs.index.ingest_report import IngestReport
 from askdocs.ingest.chunk import chunk_document, context_of
 from askdocs.ingest.models import Chunk, Document
 from askdocs.ingest.sentences import answer_sentences
@@ -58,6 +63,27 @@ def embedding_inputs(
     ]
     texts = [ctx + c.text for ctx, c in zip(contexts, chunks_flat, strict=True)]
     return EmbeddingInputs(per_doc, texts, spans, shifted)
+
+
+def chunk_and_embed(
+    docs: list[Document],
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+    progress: Progress = False,
+) -> tuple[EmbeddingInputs, np.ndarray, list[np.ndarray]]:
+    """`embedding_inputs` of `docs`, their chunk vectors and each chunk's sentence vectors;
+    chunking and embedding timed into `report`, which also counts the chunks embedded."""
+    started = time.perf_counter()
+    inputs = embedding_inputs(docs, embedder, settings)
+    report.timed("chunking", started)
+    started = time.perf_counter()
+    vectors, span_vectors = embedder.encode_with_spans(
+        inputs.texts, inputs.shifted, progress=progress
+    )
+    report.timed("embedding", started)
+    report.chunks_embedded += len(inputs.texts)
+    return inputs, vectors, span_vectors
 
 
 def _fits_with_context(

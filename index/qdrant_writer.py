@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from askdocs.index.backend import location
 from askdocs.index.embedder import Embedder
-from askdocs.index.embedding_inputs import embedding_inputs
+from askdocs.index.embedding_inputs import chunk_and_embed
 from askdocs.index.ingest_plan import changed_documents, removed_ids
 from askdocs.index.ingest_report import FormatStats, IngestReport
 from askdocs.index.lexical import tokenize
@@ -183,13 +183,7 @@ def _write(
 ) -> None:
     from qdrant_client.http import models
 
-    started = time.perf_counter()
-    inputs = embedding_inputs(docs, embedder, settings)
-    report.timed("chunking", started)
-    started = time.perf_counter()
-    vectors, span_vectors = embedder.encode_with_spans(inputs.texts, inputs.shifted)
-    report.timed("embedding", started)
-    report.chunks_embedded += len(inputs.texts)
+    inputs, vectors, span_vectors = chunk_and_embed(docs, embedder, settings, report)
     # Old points of replaced and removed documents: deleted once the new ones are written.
     replaced = {d.id for d in docs} | remove_ids
     old_docs: list[Any] = client.retrieve(

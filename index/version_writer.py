@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import numpy as np
 
 from askdocs.errors import IndexError_
 from askdocs.index.embedder import Embedder, Progress
-from askdocs.index.embedding_inputs import embedding_inputs
+from askdocs.index.embedding_inputs import chunk_and_embed
 from askdocs.index.ingest_report import IngestReport
 from askdocs.index.layout import STORE, fsync_tree, new_version_dir, switch_to
 from askdocs.index.manifest import Manifest
@@ -141,17 +140,9 @@ def _add_documents(
     progress: Progress,
 ) -> None:
     """Chunk the documents, embed their chunks in one batched pass, store them."""
-    started = time.perf_counter()
-    inputs = embedding_inputs(docs, embedder, settings)
+    inputs, vectors, span_vectors = chunk_and_embed(docs, embedder, settings, report, progress)
     per_doc, spans = inputs.per_doc, inputs.spans
     chunks_flat = [c for chunks in per_doc for c in chunks]
-    report.timed("chunking", started)
-    started = time.perf_counter()
-    vectors, span_vectors = embedder.encode_with_spans(
-        inputs.texts, inputs.shifted, progress=progress
-    )
-    report.chunks_embedded += len(chunks_flat)
-    report.timed("embedding", started)
     offset = 0
     for doc, chunks in zip(docs, per_doc, strict=True):
         rows = range(offset, offset + len(chunks))
