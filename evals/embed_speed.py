@@ -46,6 +46,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "onnx-int8-b16": {"backend": "onnx-int8", "batch_size": 16},
     "onnx-b32": {"backend": "onnx", "batch_size": 32},
     "onnx-b128": {"backend": "onnx", "batch_size": 128},
+    "bf16": {"backend": "onnx", "document_backend": "torch-bf16"},
+    "bf16-padded": {"backend": "onnx", "document_backend": "torch-bf16", "packed": False},
 }
 
 
@@ -86,14 +88,17 @@ def measure(name: str, work: Path, vectors_out: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         np.save(vectors_out, vectors)
         return {"seconds": seconds}
-    from askdocs.index.runtimes import OnnxRuntime, RunStats
+    from askdocs.index.runtimes import Bf16Runtime, OnnxRuntime, RunStats
 
     options = dict(CONFIGS[name])
+    packed = options.pop("packed", True)
     embedder = (
         CharSortEmbedder(**options) if options.pop("char_sort", False) else Embedder(**options)
     )
     embedder.encode(["warm-up"])
     runtime = embedder.model
+    if isinstance(runtime, Bf16Runtime) and not packed:
+        runtime.packed = None  # transformers' padded forward, as before packed tokens
     if isinstance(runtime, OnnxRuntime):
         runtime.stats = RunStats()
     started = time.perf_counter()
