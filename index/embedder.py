@@ -303,7 +303,7 @@ def native_bf16() -> bool:
         flags = Path("/proc/cpuinfo").read_text()
     except OSError:
         return False
-    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
+    return not {"avx512_bf16", "amx_bf16"}.isdisjoint(flags.split())
 
 
 def document_backend(settings: Settings) -> EmbeddingBackend:

@@ -58,6 +58,7 @@ class PackedBert:
             )
         self.linear = _linear()
         self._workers: ThreadPoolExecutor | None = None
+        self._pool_size = 0
 
     @staticmethod
     def supports(model: PreTrainedModel) -> bool:
@@ -84,51 +85,54 @@ class PackedBert:
 
         parts = _parts(lengths, torch.get_num_threads())
         if len(parts) == 1:
-            return self._forward(ids, types, lengths, 0, len(lengths))
+            return self._forward(ids, types, lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
         pool = self._pool(len(parts))
         futures = [
-            pool.submit(self._forward, ids, types, lengths, first, last) for first, last in parts
+            pool.submit(
+                self._forward,
+                ids[starts[first] : starts[last]],
+                types[starts[first] : starts[last]],
+                lengths[first:last],
+            )
+            for first, last in parts
         ]
         return torch.cat([f.result() for f in futures])
 
     def _pool(self, workers: int) -> ThreadPoolExecutor:
-        """Worker threads that each run PyTorch on one intra-op thread."""
-        if self._workers is None or self._workers._max_workers < workers:
+        """At least `workers` threads that each run PyTorch on one intra-op thread."""
+        if self._workers is None or self._pool_size < workers:
             import torch
 
             self._workers = ThreadPoolExecutor(
                 workers, "packed-bert", initializer=torch.set_num_threads, initargs=(1,)
             )
+            self._pool_size = workers
         return self._workers
 
-    def _forward(
-        self, ids: np.ndarray, types: np.ndarray, lengths: list[int], first: int, last: int
-    ) -> torch.Tensor:
-        """`forward` of sequences [first, last) on the calling thread."""
+    def _forward(self, ids: np.ndarray, types: np.ndarray, lengths: list[int]) -> torch.Tensor:
+        """`forward` on the calling thread."""
         import torch
 
-        start = sum(lengths[:first])
-        lengths = lengths[first:last]
-        ids = ids[start : start + sum(lengths)]
-        types = types[start : start + sum(lengths)]
         total = int(ids.shape[0])
         rows = -(-total // ROWS_MULTIPLE) * ROWS_MULTIPLE
-        positions = np.zeros(rows, dtype=np.int64)
-        positions[:total] = np.concatenate([np.arange(n) for n in lengths])
-        padded_ids = np.zeros(rows, dtype=np.int64)
-        padded_ids[:total] = ids
-        padded_types = np.zeros(rows, dtype=np.int64)
-        padded_types[:total] = types
+
+        def padded(values: np.ndarray) -> torch.Tensor:
+            out = np.zeros(rows, dtype=np.int64)
+            out[:total] = values
+            return torch.from_numpy(out)
+
+        positions = np.concatenate([np.arange(n) for n in lengths])
         e = self.embeddings
         h = e.LayerNorm(
-            e.word_embeddings(torch.from_numpy(padded_ids))
-            + e.position_embeddings(torch.from_numpy(positions))
-            + e.token_type_embeddings(torch.from_numpy(padded_types))
+            e.word_embeddings(padded(ids))
+            + e.position_embeddings(padded(positions))
+            + e.token_type_embeddings(padded(types))
         )
         groups = _equal_runs(lengths)
         for w in self.layers:
             qkv = self.linear(h, w["qkv_w"], w["qkv_b"], False)
-            context = self._attention(qkv, groups, rows)
+            context = self._attention(qkv, groups, total)
             h = w["norm1"](self.linear(context, w["out"].weight, w["out"].bias, False) + h)
             up = self.linear(h, w["up"].weight, w["up"].bias, True)
             h = w["norm2"](self.linear(up, w["down"].weight, w["down"].bias, False) + h)
@@ -136,15 +140,15 @@ class PackedBert:
         return out
 
     def _attention(
-        self, qkv: torch.Tensor, groups: list[tuple[int, int, int]], rows: int
+        self, qkv: torch.Tensor, groups: list[tuple[int, int, int]], total: int
     ) -> torch.Tensor:
         """Self-attention of each sequence over its own tokens. `groups`: (first row, count,
-        length) of consecutive sequences of one length, attended to as one batch."""
+        length) of consecutive sequences of one length, attended to as one batch; `total`:
+        the real rows (the rest of `qkv` is padding)."""
         from torch.nn.functional import scaled_dot_product_attention
 
-        heads, dim = self.heads, self.head_dim
+        rows, heads, dim = qkv.shape[0], self.heads, self.head_dim
         context = qkv.new_empty(rows, heads, dim)
-        total = groups[-1][0] + groups[-1][1] * groups[-1][2] if groups else 0
         context[total:] = 0  # the padding rows: never read by a real token, kept finite
         for start, count, length in groups:
             end = start + count * length

@@ -18,7 +18,7 @@ import pickle
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -59,13 +59,14 @@ def _parse(batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
 class EmbeddingActor:
     """A Ray actor holding one model: chunks documents as ingest does and embeds them."""
 
-    def __init__(self, settings_json: str, cache_dir: str | None, backend: str) -> None:
+    def __init__(
+        self, settings_json: str, cache_dir: str | None, backend: EmbeddingBackend
+    ) -> None:
         self.settings = Settings.model_validate_json(settings_json)
         s = self.settings
         folder = Path(cache_dir) if cache_dir else None
         # Actors embed documents only, on the driver's documents' backend (`backend`).
-        chosen = cast(EmbeddingBackend, backend)
-        self.embedder = Embedder(s.model, s.embed_batch_size, chosen, folder)
+        self.embedder = Embedder(s.model, s.embed_batch_size, backend, folder)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
         docs = [pickle.loads(blob) for blob in batch["doc"]]
